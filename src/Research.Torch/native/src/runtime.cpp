@@ -1,0 +1,84 @@
+// Process-wide settings: allocator tuning, threads, seeds, warnings, build information.
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <ATen/Version.h>
+#include <torch/csrc/api/include/torch/version.h>
+#include <ATen/core/Generator.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <dlfcn.h>
+#include <malloc.h>
+
+#include <mutex>
+
+#include "shim.h"
+
+namespace {
+
+using WarningFn = void (*)(const char* message);
+WarningFn g_warning = nullptr;
+
+struct ManagedWarningHandler : public c10::WarningHandler {
+  void process(const c10::SourceLocation& loc, const std::string& msg, const bool verbatim) override {
+    if (g_warning) g_warning(msg.c_str());
+  }
+};
+ManagedWarningHandler g_handler;
+
+}  // namespace
+
+// Called once when the library loads. glibc's default mmap/trim thresholds make every large
+// tensor allocation a fresh mmap + page faults; raising them keeps freed blocks for reuse.
+RT_API void rt_init(int32_t tune_malloc) {
+  if (tune_malloc) {
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+  }
+}
+
+RT_API void rt_set_warning_callback(WarningFn fn) {
+  g_warning = fn;
+  c10::Warning::set_warning_handler(fn ? &g_handler : nullptr);
+}
+
+RT_API void rt_manual_seed(uint64_t seed) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_current_seed(seed);
+}
+
+// libtorch's intra-op threads. OpenBLAS is pinned to one thread so the two pools never
+// oversubscribe the cores (libtorch parallelises around BLAS calls itself).
+RT_API int32_t rt_set_num_threads(int32_t n) {
+  return rt_try([&] {
+    at::set_num_threads(n);
+    using SetFn = void (*)(int);
+    if (auto set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+  });
+}
+RT_API int32_t rt_get_num_threads() { return at::get_num_threads(); }
+
+// Name of the BLAS library behind libtorch, when it is OpenBLAS (else empty).
+RT_API const char* rt_blas_info() {
+  using CfgFn = char* (*)();
+  if (auto cfg = reinterpret_cast<CfgFn>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) return cfg();
+  return "";
+}
+
+RT_API int32_t rt_cuda_device_count() {
+  try {
+    return at::globalContext().hasCUDA() ? static_cast<int32_t>(at::detail::getCUDAHooks().getNumGPUs()) : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+RT_API const char* rt_torch_version() {
+  static std::string v = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." +
+                         std::to_string(TORCH_VERSION_PATCH);
+  return v.c_str();
+}
+
+RT_API const char* rt_build_config() {
+  static std::string s = at::show_config();
+  return s.c_str();
+}
