@@ -10,6 +10,7 @@ public static class Display
     public static DisplayHandle Show(object? value)
     {
         var target = Target;
+        if (target is not null && value is IUsesPlotly) PlotlyJs.EnsureShown(target);
         return new DisplayHandle(target, target?.Show(value));
     }
 }

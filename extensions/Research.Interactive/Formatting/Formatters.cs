@@ -1,0 +1,59 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using Microsoft.DotNet.Interactive.Formatting;
+
+namespace Research.Interactive;
+
+/// <summary>
+/// Registers this extension's HTML formatters with .NET Interactive's <see cref="Formatter"/> registry, so values
+/// display the same in our kernel and in Polyglot Notebooks.
+/// </summary>
+public static class Formatters
+{
+    private static readonly object Gate = new();
+    private static readonly ConcurrentDictionary<Type, bool> Registered = new();
+    private static bool _registered;
+
+    /// <summary>Registers the formatters; calling it again does nothing.</summary>
+    public static void Register()
+    {
+        lock (Gate)
+        {
+            if (_registered) return;
+            Formatter.Register(typeof(IMimeRenderable), (value, context) => WriteHtml((IMimeRenderable)value, context), MimeBundle.Html);
+            Formatter.Register(typeof(IEnumerable), (value, context) => RecordTable.TryWrite((IEnumerable)value, context.Writer), MimeBundle.Html);
+            _registered = true;
+        }
+    }
+
+    /// <summary>
+    /// Registers an HTML formatter for <typeparamref name="T"/> through the same registry, once per type: the extension point
+    /// for libraries above this one (tensors, modules) to add their own views.
+    /// </summary>
+    public static void Register<T>(Func<T, string> html)
+    {
+        Register();
+        if (Registered.TryAdd(typeof(T), true)) Formatter.Register<T>(html, MimeBundle.Html);
+    }
+
+    /// <summary>
+    /// The MIME bundle a notebook host sends for <paramref name="value"/>: the value's own bundle when it has one,
+    /// otherwise text/html and text/plain from the formatter registry.
+    /// </summary>
+    public static MimeBundle ToMimeBundle(object? value)
+    {
+        Register();
+        if (value is IMimeRenderable renderable) return renderable.ToMimeBundle();
+        return new MimeBundle()
+            .Add(MimeBundle.Html, Formatter.ToDisplayString(value, MimeBundle.Html))
+            .Add(MimeBundle.PlainText, Formatter.ToDisplayString(value, MimeBundle.PlainText));
+    }
+
+    private static bool WriteHtml(IMimeRenderable value, FormatContext context)
+    {
+        var html = value.ToMimeBundle().GetText(MimeBundle.Html);
+        if (html is null) return false;
+        context.Writer.Write(html);
+        return true;
+    }
+}
