@@ -65,7 +65,7 @@ public sealed class Figure : IMimeRenderable, IUsesPlotly
     /// and application/vnd.plotly.v1+json for front ends with a plotly renderer.
     /// </summary>
     public MimeBundle ToMimeBundle() => new MimeBundle()
-        .Add(MimeBundle.Html, ToHtml(selfContained: !PlotlyJs.SentToNotebook.TryClaim()))
+        .Add(MimeBundle.Html, ToHtml(selfContained: PlotlyJs.SentToNotebook.TryClaim()))
         .Add(MimeBundle.PlotlyJson, ToJsonObject())
         .Add(MimeBundle.PlainText, $"Figure({Data.Count} traces{(Layout.Title?.Text is { } t ? ", " + t : "")})");
 

@@ -1,0 +1,117 @@
+using System.Text.Json.Nodes;
+
+namespace Research.Interactive.Tests;
+
+public class SignalTests
+{
+    internal static float[] Sine(double hz, int sampleRate, double seconds, double amplitude = 0.5) =>
+        Enumerable.Range(0, (int)(sampleRate * seconds)).Select(i => (float)(amplitude * Math.Sin(2 * Math.PI * hz * i / sampleRate))).ToArray();
+
+    [Fact]
+    public void FftOfImpulseIsFlatAndMatchesNaiveDft()
+    {
+        var rng = new Random(1);
+        var x = Enumerable.Range(0, 64).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var re = x.ToArray(); var im = new double[64];
+        Fft.Forward(re, im);
+        for (int k = 0; k < 64; k++)
+        {
+            double dr = 0, di = 0;
+            for (int n = 0; n < 64; n++) { dr += x[n] * Math.Cos(-2 * Math.PI * k * n / 64); di += x[n] * Math.Sin(-2 * Math.PI * k * n / 64); }
+            Assert.Equal(dr, re[k], 9);
+            Assert.Equal(di, im[k], 9);
+        }
+        Assert.Throws<ArgumentException>(() => Fft.Forward(new double[12], new double[12]));
+    }
+
+    [Fact]
+    public void SpectrogramOfA440HzSinePeaksInThe440HzBin()
+    {
+        const int sr = 16000;
+        var figure = SpectrogramView.Linear(Sine(440, sr, 1.0), sr, nFft: 1024, hop: 256);
+        var trace = figure.ToJsonObject()["data"]![0]!;
+        Assert.Equal("heatmap", (string)trace["type"]!);
+        var y = trace["y"]!.AsArray().Select(v => (double)v!).ToArray();
+        var z = trace["z"]!.AsArray().Select(r => r!.AsArray().Select(v => (double)v!).ToArray()).ToArray();
+        int frame = z[0].Length / 2;
+        int peak = Enumerable.Range(0, y.Length).MaxBy(k => z[k][frame]);
+        double binWidth = (double)sr / 1024;
+        Assert.InRange(y[peak], 440 - binWidth, 440 + binWidth);
+        Assert.Equal(0, z[peak][frame], 1);            // the peak is the 0 dB reference
+        Assert.True(z[peak + 10][frame] < -40, $"10 bins away should be far below the peak, got {z[peak + 10][frame]} dB");
+        var layout = figure.ToJsonObject()["layout"]!;
+        Assert.Equal("time (s)", (string)layout["xaxis"]!["title"]!["text"]!);
+        Assert.Equal("frequency (Hz)", (string)layout["yaxis"]!["title"]!["text"]!);
+        Assert.Equal("dB", (string)trace["colorbar"]!["title"]!["text"]!);
+        var x = trace["x"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(512.0 / sr, x[0], 9);            // frame centres in seconds
+        Assert.InRange(x[^1], 0.9, 1.0);
+    }
+
+    [Fact]
+    public void MelSpectrogramPeaksInTheBandAround440Hz()
+    {
+        const int sr = 16000;
+        var (db, _, centers) = SpectrogramView.MelDecibels(Sine(440, sr, 0.5), sr, nMels: 64, nFft: 1024, hop: 256);
+        int frame = db.Length / 2;
+        int peak = Enumerable.Range(0, centers.Length).MaxBy(m => db[frame][m]);
+        var bank = MelFilterbank.Create(64, 1024, sr);
+        Assert.True(bank.EdgeFrequencies[peak] < 440 && 440 < bank.EdgeFrequencies[peak + 2],
+            $"peak band {peak} spans {bank.EdgeFrequencies[peak]:F0}–{bank.EdgeFrequencies[peak + 2]:F0} Hz");
+        int nearest = Enumerable.Range(0, centers.Length).MinBy(m => Math.Abs(centers[m] - 440));
+        Assert.InRange(peak, nearest - 1, nearest + 1);
+
+        var figure = SpectrogramView.Mel(Sine(440, sr, 0.5), sr, nMels: 64);
+        var trace = figure.ToJsonObject()["data"]![0]!;
+        Assert.Equal(64, trace["y"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void MelScaleRoundTripsAndFiltersPeakAtTheirCentres()
+    {
+        Assert.Equal(1000, MelFilterbank.HzToMel(1000), 0);   // the HTK scale is anchored at 1000 Hz ≈ 1000 mel
+        Assert.Equal(3000, MelFilterbank.MelToHz(MelFilterbank.HzToMel(3000)), 9);
+        var bank = MelFilterbank.Create(10, 512, 8000);
+        Assert.All(bank.Weights, w => Assert.InRange(w.Max(), 0.5, 1.0));
+        Assert.True(bank.CenterFrequencies.Zip(bank.CenterFrequencies.Skip(1)).All(p => p.Second > p.First));
+    }
+
+    [Fact]
+    public void WavEncodingHasAPcm16HeaderAndClippedSamples()
+    {
+        var wav = Wav.EncodePcm16([0f, 0.5f, -1f, 2f], 22050);
+        Assert.Equal("RIFF", System.Text.Encoding.ASCII.GetString(wav, 0, 4));
+        Assert.Equal("WAVE", System.Text.Encoding.ASCII.GetString(wav, 8, 4));
+        Assert.Equal(44 + 8, wav.Length);
+        Assert.Equal(22050, BitConverter.ToInt32(wav, 24));
+        Assert.Equal(16, BitConverter.ToInt16(wav, 34));
+        Assert.Equal(8, BitConverter.ToInt32(wav, 40));
+        Assert.Equal(new short[] { 0, 16384, -32767, 32767 }, Enumerable.Range(0, 4).Select(i => BitConverter.ToInt16(wav, 44 + 2 * i)).ToArray());
+    }
+
+    [Fact]
+    public void AudioPlayerIsABase64WavDataUri()
+    {
+        var player = new AudioPlayer(Sine(440, 8000, 0.25), 8000, "a4");
+        var html = player.ToMimeBundle().GetText(MimeBundle.Html)!;
+        Assert.Contains("<audio controls", html);
+        var b64 = html.Split("data:audio/wav;base64,")[1].Split('"')[0];
+        Assert.Equal(player.ToWav(), Convert.FromBase64String(b64));
+        Assert.Equal(0.25, player.Duration, 9);
+    }
+
+    [Fact]
+    public void ComparisonSharesOneColourScaleAcrossTwoSubplots()
+    {
+        const int sr = 8000;
+        var fig = SpectrogramView.Compare(Sine(440, sr, 0.5), Sine(880, sr, 0.5, 0.05), sr, mel: false, nFft: 512);
+        var json = fig.ToJsonObject();
+        var data = json["data"]!.AsArray();
+        Assert.Equal(2, data.Count);
+        Assert.Equal("x2", (string)data[1]!["xaxis"]!);
+        Assert.Equal("y", (string)json["layout"]!["yaxis2"]!["matches"]!);
+        double MaxZ(JsonNode t) => t["z"]!.AsArray().SelectMany(r => r!.AsArray()).Max(v => (double)v!);
+        Assert.Equal(0, MaxZ(data[0]!), 6);            // the louder target holds the reference
+        Assert.InRange(MaxZ(data[1]!), -27, -19);      // 0.05 vs 0.5 amplitude is −20 dB
+    }
+}
