@@ -10,6 +10,8 @@
 
 using torch::autograd::variable_list;
 
+RT_API const char* rt_last_error();
+
 namespace {
 
 std::vector<at::Tensor> tensors(void** handles, int32_t n) {
@@ -19,8 +21,8 @@ std::vector<at::Tensor> tensors(void** handles, int32_t n) {
   return out;
 }
 
-// (id, incoming gradients, n, outgoing gradient handles, n) -> 0 or error. A NULL outgoing handle
-// means "no gradient for this input".
+// (id, incoming gradients, n, outgoing gradient handles, n) -> 0 or error. The callee owns the
+// incoming handles; it returns new handles (owned by the shim) or NULL for "no gradient for this input".
 using BackwardFn = int32_t (*)(int64_t id, void** grads, int32_t ngrads, void** results, int32_t nresults);
 using ReleaseFn = void (*)(int64_t id);
 BackwardFn g_backward = nullptr;
@@ -41,7 +43,7 @@ struct ManagedFunction : public torch::autograd::Node {
     std::vector<void*> out(num_outputs(), nullptr);
     int32_t rc = g_backward(id, in.data(), static_cast<int32_t>(in.size()), out.data(),
                             static_cast<int32_t>(out.size()));
-    for (auto* p : in) delete static_cast<at::Tensor*>(p);
+    // The incoming handles now belong to .NET, which frees them when its scope closes.
     variable_list result(out.size());
     for (size_t i = 0; i < out.size(); i++) {
       if (out[i]) {
@@ -49,16 +51,12 @@ struct ManagedFunction : public torch::autograd::Node {
         delete static_cast<at::Tensor*>(out[i]);
       }
     }
-    if (rc != 0) throw std::runtime_error(std::string("backward of ") + name_ + " failed: " + rt_last_error_str());
+    if (rc != 0) throw std::runtime_error(std::string("backward of ") + name_ + " failed: " + rt_last_error());
     return result;
   }
-  static std::string rt_last_error_str();
 };
 
 }  // namespace
-
-RT_API const char* rt_last_error();
-std::string ManagedFunction::rt_last_error_str() { return rt_last_error(); }
 
 RT_API void rt_set_custom_function_callbacks(BackwardFn backward, ReleaseFn release) {
   g_backward = backward;

@@ -14,3 +14,6 @@ int32_t rt_guard_error(const std::exception& e, int32_t kind) {
 }
 
 RT_API const char* rt_last_error() { return g_last_error.c_str(); }
+
+// Lets managed callbacks (custom backward functions) report why they failed.
+RT_API void rt_set_last_error(const char* message) { g_last_error = message ? message : ""; }

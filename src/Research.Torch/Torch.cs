@@ -1,0 +1,108 @@
+using System.Runtime.InteropServices;
+using Research.Torch.Native;
+
+namespace Research.Torch;
+
+/// <summary>Process-wide settings and entry points: scopes, grad mode, seeds, threads, devices, save/load.</summary>
+public static class Torch
+{
+    /// <summary>Opens a scope that frees every tensor created on this thread until it is disposed.</summary>
+    public static DisposeScope NewScope() => new();
+
+    /// <summary>Disables gradient recording until disposed (<c>with torch.no_grad()</c>).</summary>
+    public static GradModeScope NoGrad() => new(false);
+
+    /// <summary>Enables gradient recording until disposed (<c>with torch.enable_grad()</c>).</summary>
+    public static GradModeScope EnableGrad() => new(true);
+
+    /// <summary>Whether operations are currently recorded for autograd.</summary>
+    public static bool IsGradEnabled => NativeMethods.rt_grad_enabled() != 0;
+
+    /// <summary>Seeds libtorch's CPU generator (runs are bitwise reproducible on the CPU with the same seed and threads).</summary>
+    public static void ManualSeed(ulong seed) => NativeMethods.rt_manual_seed(seed);
+
+    /// <summary>libtorch's intra-op threads (default: all cores, or RESEARCH_TORCH_THREADS). OpenBLAS stays at one thread.</summary>
+    public static int NumThreads => NativeMethods.rt_get_num_threads();
+
+    /// <summary>Sets libtorch's intra-op threads.</summary>
+    public static void SetNumThreads(int threads)
+    {
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "need at least one thread");
+        NativeRuntime.Check(NativeMethods.rt_set_num_threads(threads));
+    }
+
+    /// <summary>True when the loaded libtorch was built with CUDA and sees a GPU.</summary>
+    public static bool CudaIsAvailable => CudaDeviceCount > 0;
+
+    /// <summary>Number of visible CUDA devices (0 for CPU builds).</summary>
+    public static int CudaDeviceCount => NativeMethods.rt_cuda_device_count();
+
+    /// <summary>libtorch's version, e.g. "1.13.1".</summary>
+    public static string Version => Marshal.PtrToStringUTF8(NativeMethods.rt_torch_version()) ?? "";
+
+    /// <summary>libtorch's build configuration (BLAS, OpenMP, CUDA...), as torch.__config__.show().</summary>
+    public static string BuildConfig => Marshal.PtrToStringUTF8(NativeMethods.rt_build_config()) ?? "";
+
+    /// <summary>OpenBLAS's configuration string when libtorch runs on OpenBLAS, else empty.</summary>
+    public static string BlasInfo => Marshal.PtrToStringUTF8(NativeMethods.rt_blas_info()) ?? "";
+
+    /// <summary>Raised for every libtorch warning (default: written to standard error once per message).</summary>
+    public static event Action<string>? Warning;
+
+    private static readonly HashSet<string> s_warned = new();
+
+    internal static void RaiseWarning(string message)
+    {
+        var handler = Warning;
+        if (handler is not null)
+        {
+            handler(message);
+            return;
+        }
+        lock (s_warned)
+            if (!s_warned.Add(message)) return;
+        Console.Error.WriteLine($"libtorch warning: {message}");
+    }
+
+    /// <summary>Saves named tensors in PyTorch's format (<c>torch.load</c> reads it as a dict). The write is atomic.</summary>
+    public static unsafe void Save(IReadOnlyDictionary<string, Tensor> tensors, string path)
+    {
+        var names = tensors.Keys.ToArray();
+        var handles = names.Select(n => tensors[n].Handle).ToArray();
+        var namePtrs = names.Select(n => Marshal.StringToCoTaskMemUTF8(n)).ToArray();
+        try
+        {
+            fixed (IntPtr* ph = handles)
+            fixed (IntPtr* pn = namePtrs)
+                NativeRuntime.Check(NativeMethods.rt_save(ph, pn, names.Length, Path.GetFullPath(path)));
+        }
+        finally
+        {
+            foreach (var p in namePtrs) Marshal.FreeCoTaskMem(p);
+            GC.KeepAlive(tensors);
+        }
+    }
+
+    /// <summary>Saves one tensor in PyTorch's format.</summary>
+    public static void Save(Tensor tensor, string path) => Save(new Dictionary<string, Tensor> { [""] = tensor }, path);
+
+    /// <summary>Loads a dict of tensors written by <see cref="Save(IReadOnlyDictionary{string, Tensor}, string)"/> or torch.save.</summary>
+    public static Dictionary<string, Tensor> Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"no tensor file at {path}", path);
+        NativeRuntime.Check(NativeMethods.rt_load(Path.GetFullPath(path), out int count));
+        var result = new Dictionary<string, Tensor>(count);
+        for (int k = 0; k < count; k++)
+            result[Marshal.PtrToStringUTF8(NativeMethods.rt_load_name(k)) ?? ""] = new Tensor(NativeMethods.rt_load_tensor(k));
+        return result;
+    }
+
+    /// <summary>Loads a single tensor saved with <see cref="Save(Tensor, string)"/> or torch.save(tensor).</summary>
+    public static Tensor LoadTensor(string path)
+    {
+        var all = Load(path);
+        if (all.Count == 1) return all.Values.First();
+        foreach (var t in all.Values) t.Dispose();
+        throw new InvalidDataException($"{path} holds {all.Count} tensors, not one");
+    }
+}
