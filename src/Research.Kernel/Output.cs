@@ -174,6 +174,9 @@ internal static partial class Tracebacks
     [GeneratedRegex(@"Submission#(\d+)\.?")]
     private static partial Regex Submission();
 
+    [GeneratedRegex(@" in \S*?/?(cell\d+):line")]
+    private static partial Regex CellPath();
+
     public static string StripAnsi(string s) => Ansi().Replace(s, "");
 
     public static (string Name, string Value, List<string> Traceback) Describe(Exception e)
@@ -201,6 +204,7 @@ internal static partial class Tracebacks
             // "at Submission#3.<<Initialize>>d__0.MoveNext() in cell4:line 2" -> "at <cell> in cell4:line 2"
             line = line.Replace("<<Initialize>>d__0.MoveNext()", "<cell>", StringComparison.Ordinal);
             line = Submission().Replace(line, "");
+            line = CellPath().Replace(line, " in $1:line");
             yield return StripAnsi("   " + line);
         }
     }

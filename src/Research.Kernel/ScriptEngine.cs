@@ -45,6 +45,7 @@ internal sealed partial class ScriptEngine
                 .WithMetadataResolver(new KernelMetadataResolver(baseDirectory))
                 .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, baseDirectory))
                 .WithEmitDebugInformation(true)
+                .WithFileEncoding(System.Text.Encoding.UTF8)
                 .WithLanguageVersion(LanguageVersion.Latest)
                 .WithAllowUnsafe(true);
             var state = await CSharpScript.RunAsync("", _options.WithFilePath("cell0"), _globals, typeof(KernelGlobals));

@@ -1,0 +1,55 @@
+"""One kernel, many checks: state, stream order, results, display/update, errors, completion."""
+import sys, time
+from kerneltest import start, run, emit
+
+dll = sys.argv[1]
+km, kc, t0 = start(dll)
+ready = time.monotonic() - t0
+res = {"ready_s": ready}
+try:
+    t1 = time.monotonic()
+    res["first"] = run(kc, "1+1")
+    res["first_cell_s"] = time.monotonic() - t1
+    res["start_to_first_result_s"] = time.monotonic() - t0
+    t2 = time.monotonic()
+    res["second"] = run(kc, "2+3")
+    res["second_cell_s"] = time.monotonic() - t2
+    res["state_define"] = run(kc, "var x = 40;\nint Twice(int v) => 2 * v;")
+    res["state_use"] = run(kc, "Twice(x) + 2")
+    res["no_result"] = run(kc, "var y = x;")
+    res["void_trailing"] = run(kc, "Console.WriteLine(\"v\")")
+    res["order"] = run(kc, "Console.WriteLine(\"before\");\nConsole.Error.WriteLine(\"err\");\ndisplay(\"shown\");\nConsole.WriteLine(\"after\");\n\"result\"")
+    res["streaming"] = run(kc, "for (int i = 0; i < 3; i++) { Console.WriteLine($\"tick {i}\"); Thread.Sleep(300); }")
+    res["display_update"] = run(kc, "var h = display(1);\nh.Update(2);\nvar h2 = Display.Show(\"lib\");\nh2.Update(\"lib2\");\nh.DisplayId == null")
+    res["runtime_error"] = run(kc, "int Fail(int a) => 10 / a;\nvar zero = 0;\nFail(zero)")
+    res["after_error"] = run(kc, "x + 1")
+    res["compile_error"] = run(kc, "var ok = 1;\nint z = undefinedName;")
+    res["throw_custom"] = run(kc, "throw new InvalidOperationException(\"boom \\u001b[31mred\\u001b[0m\");")
+    res["html"] = run(kc, "new List<int> { 1, 2, 3 }")
+    res["await"] = run(kc, "await Task.Delay(10);\n\"awaited\"")
+    res["torch_ns"] = run(kc, "typeof(Research.Interactive.Display).Assembly.GetName().Name")
+    res["nuget_missing"] = run(kc, "#r \"nuget: No.Such.Package.Anywhere, 1.2.3\"")
+    # completion / inspection / is_complete
+    code = "var text = \"abc\";\ntext.Len"
+    msg_id = kc.complete(code, len(code))
+    res["complete_member"] = kc.get_shell_msg(timeout=30)["content"]
+    code = "Conso"
+    kc.complete(code, len(code))
+    res["complete_global"] = kc.get_shell_msg(timeout=30)["content"]
+    code = "Twi"
+    kc.complete(code, len(code))
+    res["complete_state"] = kc.get_shell_msg(timeout=30)["content"]
+    code = "Console.WriteLine"
+    kc.inspect(code, len(code))
+    res["inspect"] = kc.get_shell_msg(timeout=30)["content"]
+    code = "Display.Show"
+    kc.inspect(code, len(code))
+    res["inspect_ours"] = kc.get_shell_msg(timeout=30)["content"]
+    for name, code in [("complete", "var a = 1;"), ("incomplete", "if (true) {"), ("complete_expr", "1+1")]:
+        kc.is_complete(code)
+        res["is_complete_" + name] = kc.get_shell_msg(timeout=30)["content"]
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=False)
+    res["exit_code"] = km.provisioner.process.returncode if km.provisioner and km.provisioner.process else None
+emit(res)
