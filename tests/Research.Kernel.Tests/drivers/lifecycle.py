@@ -1,0 +1,96 @@
+"""Kernel lifecycle scenarios through jupyter_client: interrupt, restart, shutdown, parent death.
+usage: lifecycle.py <Research.Kernel.dll> <scenario>; prints one JSON object."""
+import json, os, signal, subprocess, sys, time
+from kerneltest import start, run, emit, install_spec
+
+dll, scenario = sys.argv[1], sys.argv[2]
+
+def wait_reply(kc, msg_id, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        m = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m["content"]
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+res = {}
+if scenario == "interrupt":
+    km, kc, _ = start(dll)
+    try:
+        # A loop that checks the token: stops promptly.
+        msg_id = kc.execute("var n = 0;\nwhile (true) { CancellationToken.ThrowIfCancellationRequested(); n++; Thread.Sleep(5); }")
+        time.sleep(1.0)
+        t = time.monotonic(); km.interrupt_kernel()
+        res["cooperative"] = wait_reply(kc, msg_id, 10); res["cooperative_s"] = time.monotonic() - t
+        res["after_cooperative"] = run(kc, "1 + 2")
+        # await with the token
+        msg_id = kc.execute("await Task.Delay(60_000, CancellationToken);")
+        time.sleep(0.5)
+        t = time.monotonic(); km.interrupt_kernel()
+        res["await"] = wait_reply(kc, msg_id, 10); res["await_s"] = time.monotonic() - t
+        # SIGINT (what jupyter_client sends in signal mode) is treated as an interrupt too
+        msg_id = kc.execute("while (!CancellationToken.IsCancellationRequested) Thread.Sleep(5);\nthrow new OperationCanceledException();")
+        time.sleep(0.5)
+        t = time.monotonic(); os.kill(km.provisioner.process.pid, signal.SIGINT)
+        res["sigint"] = wait_reply(kc, msg_id, 10); res["sigint_s"] = time.monotonic() - t
+        # A loop that ignores the token cannot be aborted: replied after the grace period, orphaned.
+        msg_id = kc.execute("var spin = 0L;\nwhile (true) { spin++; }")
+        time.sleep(0.5)
+        t = time.monotonic(); km.interrupt_kernel()
+        res["orphan"] = wait_reply(kc, msg_id, 10); res["orphan_s"] = time.monotonic() - t
+        res["after_orphan"] = run(kc, "n > 0")
+        res["alive"] = km.is_alive()
+    finally:
+        kc.stop_channels(); km.shutdown_kernel(now=True)
+elif scenario == "restart":
+    km, kc, _ = start(dll)
+    try:
+        res["define"] = run(kc, "var a = 5;\na")
+        old_pid = km.provisioner.process.pid
+        t = time.monotonic()
+        km.restart_kernel(now=False)
+        kc.wait_for_ready(timeout=60)
+        res["restart_s"] = time.monotonic() - t
+        res["new_pid_differs"] = km.provisioner.process.pid != old_pid
+        res["old_alive"] = alive(old_pid)
+        res["after_restart_state"] = run(kc, "a")
+        res["after_restart"] = run(kc, "1 + 1")
+    finally:
+        kc.stop_channels(); km.shutdown_kernel(now=True)
+elif scenario == "shutdown":
+    km, kc, _ = start(dll)
+    proc = km.provisioner.process
+    res["cell"] = run(kc, "Console.WriteLine(\"bye\");")
+    kc.stop_channels()
+    t = time.monotonic()
+    km.shutdown_kernel(now=False)  # shutdown_request on control, then waits for the process
+    res["shutdown_s"] = time.monotonic() - t
+    res["returncode"] = proc.wait(timeout=10)
+elif scenario == "parent_death":
+    # A real jupyter_client parent that starts the kernel and is then killed (SIGKILL: no cleanup).
+    install_spec(dll)
+    parent = subprocess.Popen([sys.executable, "-c", """
+import sys, time
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name="research-csharp"); km.start_kernel()
+kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=60)
+print(km.provisioner.process.pid, flush=True)
+time.sleep(600)
+"""], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    pid = int(parent.stdout.readline())
+    res["kernel_alive_before"] = alive(pid)
+    t = time.monotonic()
+    parent.kill(); parent.wait()
+    while alive(pid) and time.monotonic() - t < 15:
+        time.sleep(0.1)
+    res["kernel_alive_after"] = alive(pid)
+    res["exit_s"] = time.monotonic() - t
+else:
+    raise SystemExit(f"unknown scenario {scenario}")
+emit(res)
