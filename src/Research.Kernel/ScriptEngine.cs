@@ -85,7 +85,8 @@ internal sealed partial class ScriptEngine
         ScriptState<object> next;
         try
         {
-            next = script.RunFromAsync(previous, _ => true, token).GetAwaiter().GetResult();
+            // The token is for user code (the CancellationToken global); Roslyn must still hand back the state of an interrupted cell.
+            next = script.RunFromAsync(previous, _ => true, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {

@@ -1,6 +1,6 @@
 """One kernel, many checks: state, stream order, results, display/update, errors, completion."""
 import sys, time
-from kerneltest import start, run, emit
+from kerneltest import start, run, emit, UNPARENTED
 
 dll = sys.argv[1]
 km, kc, t0 = start(dll)
@@ -48,6 +48,17 @@ try:
     for name, code in [("complete", "var a = 1;"), ("incomplete", "if (true) {"), ("complete_expr", "1+1")]:
         kc.is_complete(code)
         res["is_complete_" + name] = kc.get_shell_msg(timeout=30)["content"]
+    # kernel_info: busy/idle on iopub with the request as parent (what jupyter_client waits for)
+    kid = kc.kernel_info()
+    res["kernel_info"] = kc.get_shell_msg(timeout=30)["content"]
+    states, deadline = [], time.monotonic() + 10
+    while len(states) < 2 and time.monotonic() < deadline:
+        m = kc.get_iopub_msg(timeout=10)
+        if m["parent_header"].get("msg_id") == kid and m["msg_type"] == "status":
+            states.append(m["content"]["execution_state"])
+    res["kernel_info_states"] = states
+    res["stdin"] = run(kc, "var line = Console.ReadLine();\nline", allow_stdin=False)
+    res["unparented"] = UNPARENTED
 finally:
     kc.stop_channels()
     km.shutdown_kernel(now=False)

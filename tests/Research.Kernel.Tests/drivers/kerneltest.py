@@ -24,6 +24,8 @@ def start(dll, **kw):
     kc.wait_for_ready(timeout=60)
     return km, kc, t0
 
+UNPARENTED = []  # iopub messages without a parent header (there should be none)
+
 def run(kc, code, timeout=60, **kw):
     """Executes code; returns (reply content, [(msg_type, content)...] of iopub messages for it)."""
     msg_id = kc.execute(code, **kw)
@@ -32,6 +34,8 @@ def run(kc, code, timeout=60, **kw):
     while True:
         msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
         if msg["parent_header"].get("msg_id") != msg_id:
+            if not msg["parent_header"]:
+                UNPARENTED.append(msg["msg_type"])
             continue
         t = msg["msg_type"]
         if t == "status":
