@@ -12,6 +12,14 @@ def wait_reply(kc, msg_id, timeout):
         if m["parent_header"].get("msg_id") == msg_id:
             return m["content"]
 
+def wait_started(kc, msg_id, timeout=30):
+    """Waits for the cell's first stdout (so the interrupt hits running code, not the compiler)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "stream":
+            return
+
 def alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -24,24 +32,24 @@ if scenario == "interrupt":
     km, kc, _ = start(dll)
     try:
         # A loop that checks the token: stops promptly.
-        msg_id = kc.execute("var n = 0;\nwhile (true) { CancellationToken.ThrowIfCancellationRequested(); n++; Thread.Sleep(5); }")
-        time.sleep(1.0)
+        msg_id = kc.execute("var n = 0;\nConsole.WriteLine(\"started\");\nwhile (true) { CancellationToken.ThrowIfCancellationRequested(); n++; Thread.Sleep(5); }")
+        wait_started(kc, msg_id); time.sleep(0.2)
         t = time.monotonic(); km.interrupt_kernel()
         res["cooperative"] = wait_reply(kc, msg_id, 10); res["cooperative_s"] = time.monotonic() - t
         res["after_cooperative"] = run(kc, "1 + 2")
         # await with the token
-        msg_id = kc.execute("await Task.Delay(60_000, CancellationToken);")
-        time.sleep(0.5)
+        msg_id = kc.execute("Console.WriteLine(\"started\");\nawait Task.Delay(60_000, CancellationToken);")
+        wait_started(kc, msg_id); time.sleep(0.2)
         t = time.monotonic(); km.interrupt_kernel()
         res["await"] = wait_reply(kc, msg_id, 10); res["await_s"] = time.monotonic() - t
         # SIGINT (what jupyter_client sends in signal mode) is treated as an interrupt too
-        msg_id = kc.execute("while (!CancellationToken.IsCancellationRequested) Thread.Sleep(5);\nthrow new OperationCanceledException();")
-        time.sleep(0.5)
+        msg_id = kc.execute("Console.WriteLine(\"started\");\nwhile (!CancellationToken.IsCancellationRequested) Thread.Sleep(5);\nthrow new OperationCanceledException();")
+        wait_started(kc, msg_id); time.sleep(0.2)
         t = time.monotonic(); os.kill(km.provisioner.process.pid, signal.SIGINT)
         res["sigint"] = wait_reply(kc, msg_id, 10); res["sigint_s"] = time.monotonic() - t
         # A loop that ignores the token cannot be aborted: replied after the grace period, orphaned.
-        msg_id = kc.execute("var spin = 0L;\nwhile (true) { spin++; }")
-        time.sleep(0.5)
+        msg_id = kc.execute("var spin = 0L;\nConsole.WriteLine(\"started\");\nwhile (true) { spin++; }")
+        wait_started(kc, msg_id); time.sleep(0.2)
         t = time.monotonic(); km.interrupt_kernel()
         res["orphan"] = wait_reply(kc, msg_id, 10); res["orphan_s"] = time.monotonic() - t
         res["after_orphan"] = run(kc, "n > 0")
