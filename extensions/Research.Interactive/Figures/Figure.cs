@@ -32,7 +32,10 @@ public sealed class Figure : IMimeRenderable, IUsesPlotly
     public const int DefaultHeight = 450;
 
     /// <summary>The figure as plotly JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(ToJsonObject(), FigureJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(new FigureDocument(Data, Layout, Config), FigureJson.Options);
+
+    /// <summary>The serialised shape: traces, layout, config.</summary>
+    private sealed record FigureDocument(List<Trace> Data, Layout Layout, Dictionary<string, object> Config);
 
     /// <summary>The figure as a JSON object (the value of the application/vnd.plotly.v1+json MIME type).</summary>
     public JsonObject ToJsonObject() => new()
@@ -47,7 +50,7 @@ public sealed class Figure : IMimeRenderable, IUsesPlotly
     /// plotly.js bundle is embedded (≈4.8 MB) so the fragment needs no network; otherwise it waits for
     /// <c>window.Plotly</c> to be defined by an earlier output or page script.
     /// </summary>
-    public string ToHtml(bool selfContained = false) => PlotlyHtml.Fragment(this, selfContained);
+    public string ToHtml(bool selfContained = false) => PlotlyHtml.Fragment(this, ToJson(), selfContained);
 
     /// <summary>A complete HTML page with plotly.js embedded, viewable offline.</summary>
     public string ToHtmlPage(string? title = null) => PlotlyHtml.Page(ToHtml(selfContained: true), title ?? Layout.Title?.Text ?? "Figure");
@@ -64,10 +67,14 @@ public sealed class Figure : IMimeRenderable, IUsesPlotly
     /// The notebook output: text/html (embedding plotly.js if this process has not yet sent it to the notebook)
     /// and application/vnd.plotly.v1+json for front ends with a plotly renderer.
     /// </summary>
-    public MimeBundle ToMimeBundle() => new MimeBundle()
-        .Add(MimeBundle.Html, ToHtml(selfContained: PlotlyJs.SentToNotebook.TryClaim()))
-        .Add(MimeBundle.PlotlyJson, ToJsonObject())
-        .Add(MimeBundle.PlainText, $"Figure({Data.Count} traces{(Layout.Title?.Text is { } t ? ", " + t : "")})");
+    public MimeBundle ToMimeBundle()
+    {
+        var json = ToJson();
+        return new MimeBundle()
+            .Add(MimeBundle.Html, PlotlyHtml.Fragment(this, json, selfContained: PlotlyJs.SentToNotebook.TryClaim()))
+            .Add(MimeBundle.PlotlyJson, JsonNode.Parse(json)!)
+            .Add(MimeBundle.PlainText, $"Figure({Data.Count} traces{(Layout.Title?.Text is { } t ? ", " + t : "")})");
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"Figure({Data.Count} traces)";

@@ -16,7 +16,7 @@ internal static class PlotlyHtml
     public static string LibraryScript() =>
         "<script type=\"text/javascript\">" + PlotlyJs.Script.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>";
 
-    public static string Fragment(Figure figure, bool selfContained)
+    public static string Fragment(Figure figure, string json, bool selfContained)
     {
         var id = NewId();
         var height = figure.Layout.Height ?? Figure.DefaultHeight;
@@ -26,7 +26,7 @@ internal static class PlotlyHtml
         sb.Append($"<div id=\"{id}\" class=\"research-figure\" style=\"width:{width};height:{height}px;\"></div>\n");
         // The JSON serializer escapes <, > and & as \u003C etc., so the figure cannot close the script element.
         sb.Append("<script type=\"text/javascript\">\n(function () {\n");
-        sb.Append($"  var figure = {figure.ToJson()};\n");
+        sb.Append($"  var figure = {json};\n");
         sb.Append($"  var id = \"{id}\";\n");
         sb.Append("""
               function draw() {

@@ -33,6 +33,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     private long _lastRender;
     private long _version, _renderedVersion;
     private int _rendering;
+    private TimeSpan _costEstimate;
 
     /// <summary>Creates an empty curve; <paramref name="time"/> replaces the system clock (for tests).</summary>
     public LossCurve(string? title = null, TimeProvider? time = null)
@@ -58,7 +59,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     public double Smoothing { get; set; }
 
     /// <summary>Points drawn per series; longer series are averaged in equal buckets (the data is kept in full).</summary>
-    public int MaxPointsPerSeries { get; set; } = 2000;
+    public int MaxPointsPerSeries { get; set; } = 1000;
 
     /// <summary>Shortest time between two refreshes.</summary>
     public TimeSpan MinRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(250);
@@ -87,14 +88,20 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     /// <summary>Shows the curve in the notebook (no-op without a host) and returns it, for chaining.</summary>
     public LossCurve Show()
     {
-        var figure = ToFigure();
-        var handle = Display.Show(figure);
+        // Loading plotly.js into the notebook is a one-off cost, kept out of the refresh budget.
+        if (Display.Target is { } target) PlotlyJs.EnsureShown(target);
+        long started = Stopwatch.GetTimestamp();
+        var handle = Display.Show(ToFigure());
+        var cost = Stopwatch.GetElapsedTime(started);
         lock (_gate)
         {
-            _handle = handle;
+            // Without a host there is nothing to refresh; the data is still recorded for SaveHtml and the formatter.
+            _handle = handle.DisplayId is null ? null : handle;
             _lastRender = _time.GetTimestamp();
             _renderedVersion = _version;
-            RefreshInterval = Max(MinRefreshInterval, RefreshInterval);
+            // The first draw (JIT, loading plotly) sets the first interval; later refreshes adapt it to their own cost.
+            _costEstimate = cost;
+            RefreshInterval = Max(MinRefreshInterval, cost / RenderBudget);
         }
         return this;
     }
@@ -181,7 +188,9 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
                 RenderCount++;
                 LastRenderCost = cost;
                 TotalRenderTime += cost;
-                RefreshInterval = Max(MinRefreshInterval, cost / RenderBudget);
+                // A cost estimate that falls slowly keeps one cheap refresh after an expensive one from tightening the interval.
+                _costEstimate = Max(cost, _costEstimate / 2);
+                RefreshInterval = Max(MinRefreshInterval, _costEstimate / RenderBudget);
             }
         }
         finally
