@@ -189,6 +189,7 @@ internal sealed class JupyterKernel : IPublisher
                 try { data = MimeBundle.For(outcome.Value); }
                 catch (Exception e) { data = new JsonObject { ["text/plain"] = $"<formatting failed: {e.Message}>" }; }
                 _streams.FlushAll();
+                Log.Debug($"cell{count}: formatted");
                 Publish(msg, "execute_result", new JsonObject { ["execution_count"] = count, ["data"] = data, ["metadata"] = new JsonObject() });
             }
             Send(Channel.Shell, msg, "execute_reply", new JsonObject

@@ -48,9 +48,12 @@ internal sealed partial class ScriptEngine
                 .WithFileEncoding(System.Text.Encoding.UTF8)
                 .WithLanguageVersion(LanguageVersion.Latest)
                 .WithAllowUnsafe(true);
+            Log.Debug("warm-up: options built");
             var state = await CSharpScript.RunAsync("", _options.WithFilePath("cell0"), _globals, typeof(KernelGlobals));
+            Log.Debug("warm-up: base state");
             // Warm the compile-and-run path once more on a throwaway branch (user state continues from `state`).
             await state.ContinueWithAsync("1 + 1", _options.WithFilePath("warmup"));
+            Log.Debug("warm-up: done");
             return state;
         });
     }
@@ -81,6 +84,7 @@ internal sealed partial class ScriptEngine
             return new CellOutcome { ErrorName = "CompilationError", ErrorValue = lines[0], Traceback = lines };
         }
 
+        Log.Debug($"{name}: compiled");
         bool trailing = HasTrailingExpression(script);
         ScriptState<object> next;
         try

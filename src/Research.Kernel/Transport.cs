@@ -140,6 +140,7 @@ internal static class Log
 {
     private static readonly TextWriter Err = new StreamWriter(Console.OpenStandardError()) { AutoFlush = true };
     public static bool Verbose { get; set; } = Environment.GetEnvironmentVariable("RESEARCH_KERNEL_LOG") == "1";
-    public static void Write(string message) { lock (Err) Err.WriteLine($"[research-kernel] {message}"); }
+    private static readonly System.Diagnostics.Stopwatch Clock = System.Diagnostics.Stopwatch.StartNew();
+    public static void Write(string message) { lock (Err) Err.WriteLine($"[research-kernel {Clock.ElapsedMilliseconds,5} ms] {message}"); }
     public static void Debug(string message) { if (Verbose) Write(message); }
 }
