@@ -70,6 +70,10 @@ public class FigureTests
         Assert.Equal([4.0, 5.0], Smoothing.Ema([4, 5], 0));
         Assert.Equal(10.0, Smoothing.Ema(Enumerable.Repeat(10.0, 50).ToArray(), 0.9)[^1], 9);
         Assert.True(double.IsNaN(Smoothing.Ema([1, double.NaN, 1], 0.9)[1]));
+        // Irregular spacing: a point 10 units after the last counts as ten regular steps.
+        var sparse = Smoothing.Ema([0, 10], [0, 1], 0.5, spacing: 1);
+        Assert.Equal(2046.0 / 2047, sparse[1], 12);                    // (1 − 2⁻¹⁰) / (1 − 2⁻¹¹): nearly forgets the first point
+        Assert.Equal(Smoothing.Ema([0, 1, 2], 0.7), Smoothing.Ema([5, 6, 7], [0, 1, 2], 0.7, spacing: 1));
     }
 
     private static int CountOf(string s, string part) => (s.Length - s.Replace(part, "").Length) / part.Length;

@@ -3,9 +3,12 @@ using System.Text.Json;
 
 namespace Research.Interactive.Tests;
 
-/// <summary>Tests that install <see cref="Display.Target"/> (a process-wide static) run one at a time.</summary>
+/// <summary>
+/// Tests that install <see cref="Display.Target"/> (a process-wide static) or drive the browser run one at a time,
+/// sharing one Chromium.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class DisplayCollection
+public sealed class DisplayCollection : ICollectionFixture<BrowserFixture>
 {
     public const string Name = "display";
 }

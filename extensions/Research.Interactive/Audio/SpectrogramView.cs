@@ -20,8 +20,10 @@ public static class SpectrogramView
         double fMin = 0, double? fMax = null, double topDb = 80, string? title = null)
     {
         var (db, times, centers) = MelDecibels(wave, sampleRate, nMels, nFft, hop, fMin, fMax, topDb);
-        var heatmap = SpectrogramHeatmap(db, times, centers, topDb);
-        var layout = SpectrogramLayout(title ?? "Mel spectrogram", "frequency (Hz, mel bands)");
+        var heatmap = SpectrogramHeatmap(db, times, centers.Select(MelFilterbank.HzToMel).ToArray(), topDb);
+        heatmap.HoverTemplate = "%{x:.3f} s, %{y:.0f} mel: %{z:.1f} dB<extra></extra>";
+        var layout = SpectrogramLayout(title ?? "Mel spectrogram", "frequency (Hz, mel scale)");
+        layout.YAxis = MelAxis(fMin, fMax ?? sampleRate / 2.0);
         return new Figure([heatmap], layout);
     }
 
@@ -39,7 +41,7 @@ public static class SpectrogramView
         if (mel)
         {
             var bank = MelFilterbank.Create(nMels, nFft, sampleRate);
-            (tPow, gPow, freqs) = (bank.Apply(tSpec.Power), bank.Apply(gSpec.Power), bank.CenterFrequencies);
+            (tPow, gPow, freqs) = (bank.Apply(tSpec.Power), bank.Apply(gSpec.Power), bank.CenterFrequencies.Select(MelFilterbank.HzToMel).ToArray());
         }
         else (tPow, gPow, freqs) = (tSpec.Power, gSpec.Power, tSpec.Frequencies);
 
@@ -49,10 +51,11 @@ public static class SpectrogramView
         var right = SpectrogramHeatmap(db[tPow.Length..], gTimes, freqs, topDb);
         right.XAxis = "x2"; right.YAxis = "y2"; right.ShowScale = false;
         left.Name = "target"; right.Name = "generated";
-        var layout = SpectrogramLayout(title ?? "Target vs generated", mel ? "frequency (Hz, mel bands)" : "frequency (Hz)");
+        var layout = SpectrogramLayout(title ?? "Target vs generated", "frequency (Hz)");
+        if (mel) layout.YAxis = MelAxis(0, sampleRate / 2.0);
         layout.XAxis!.Domain = [0, 0.45];
         layout.SetAxis("xaxis2", new Axis { Title = "time (s)", Domain = [0.5, 0.95], Anchor = "y2" });
-        layout.SetAxis("yaxis2", new Axis { Anchor = "x2", Matches = "y", Type = layout.YAxis!.Type });
+        layout.SetAxis("yaxis2", new Axis { Anchor = "x2", Matches = "y", TickVals = layout.YAxis!.TickVals, TickText = layout.YAxis.TickText });
         layout.Annotations =
         [
             new Annotation { Text = "target", X = 0.225, Y = 1.0, XRef = "paper", YRef = "paper", ShowArrow = false, XAnchor = "center", YAnchor = "bottom" },
@@ -83,9 +86,22 @@ public static class SpectrogramView
         return new Heatmap
         {
             Z = z, X = times, Y = freqs,
-            ColorScale = "Magma", ZMin = -topDb, ZMax = 0,
+            ColorScale = "Viridis", ZMin = -topDb, ZMax = 0,
             ColorBar = new ColorBar { Title = "dB" },
             HoverTemplate = "%{x:.3f} s, %{y:.0f} Hz: %{z:.1f} dB<extra></extra>",
+        };
+    }
+
+    /// <summary>A y axis in mel units whose ticks are labelled in Hz.</summary>
+    private static Axis MelAxis(double fMin, double fMax)
+    {
+        double[] candidates = [0, 100, 250, 500, 1000, 2000, 4000, 8000, 16000, 32000];
+        var hz = candidates.Where(f => f >= fMin && f <= fMax).ToArray();
+        return new Axis
+        {
+            Title = "frequency (Hz, mel scale)",
+            TickVals = hz.Select(MelFilterbank.HzToMel).ToArray(),
+            TickText = hz.Select(f => f >= 1000 ? $"{f / 1000:0.#}k" : $"{f:0}").ToArray(),
         };
     }
 

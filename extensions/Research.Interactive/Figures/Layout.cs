@@ -39,6 +39,12 @@ public sealed class Axis
     /// <summary>Whether to draw the zero line.</summary>
     public bool? ZeroLine { get; set; }
 
+    /// <summary>Positions of explicit ticks (with <see cref="TickText"/>).</summary>
+    public double[]? TickVals { get; set; }
+
+    /// <summary>Labels of the explicit ticks at <see cref="TickVals"/>.</summary>
+    public string[]? TickText { get; set; }
+
     /// <summary>d3 tick format, e.g. ".2s" or ".1e".</summary>
     public string? TickFormat { get; set; }
 

@@ -22,6 +22,7 @@ public enum CurveAxis
 public sealed class LossCurve : IMimeRenderable, IUsesPlotly
 {
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+    private const double Headroom = 0.8;
     private static readonly string[] Dashes = ["solid", "dash", "dot", "dashdot", "longdash"];
 
     private readonly object _gate = new();
@@ -64,7 +65,10 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     /// <summary>Shortest time between two refreshes.</summary>
     public TimeSpan MinRefreshInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Largest fraction of wall time spent drawing: the interval is at least render cost / budget (50× at 2%).</summary>
+    /// <summary>
+    /// Largest fraction of wall time spent drawing. Refreshes are spaced by the render cost / (0.8 × budget) (≈62× the cost at
+    /// 2%), aiming at 80% of the budget to leave room for cost jitter.
+    /// </summary>
     public double RenderBudget { get; set; } = 0.02;
 
     /// <summary>Figure height in pixels.</summary>
@@ -79,7 +83,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     /// <summary>Cost of the most recent refresh.</summary>
     public TimeSpan LastRenderCost { get; private set; }
 
-    /// <summary>The current minimum interval between refreshes, max(<see cref="MinRefreshInterval"/>, cost / budget).</summary>
+    /// <summary>The current minimum interval between refreshes, max(<see cref="MinRefreshInterval"/>, cost / (0.8 × budget)).</summary>
     public TimeSpan RefreshInterval { get; private set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Names of the series, as "run/series" when a run is given.</summary>
@@ -101,7 +105,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
             _renderedVersion = _version;
             // The first draw (JIT, loading plotly) sets the first interval; later refreshes adapt it to their own cost.
             _costEstimate = cost;
-            RefreshInterval = Max(MinRefreshInterval, cost / RenderBudget);
+            RefreshInterval = Max(MinRefreshInterval, cost / (Headroom * RenderBudget));
         }
         return this;
     }
@@ -190,7 +194,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
                 TotalRenderTime += cost;
                 // A cost estimate that falls slowly keeps one cheap refresh after an expensive one from tightening the interval.
                 _costEstimate = Max(cost, _costEstimate / 2);
-                RefreshInterval = Max(MinRefreshInterval, _costEstimate / RenderBudget);
+                RefreshInterval = Max(MinRefreshInterval, _costEstimate / (Headroom * RenderBudget));
             }
         }
         finally
@@ -206,6 +210,8 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
         var runs = _series.Select(s => s.Run).Distinct().ToList();
         var names = _series.Select(s => s.Name).Distinct().ToList();
         bool colourByRun = runs.Count > 1;
+        // Smoothing spans the same x range in every series: the densest series' typical spacing sets the unit.
+        double spacing = _series.Select(s => MedianSpacing(XAxis == CurveAxis.WallTime ? s.T : s.X)).Where(d => d > 0).DefaultIfEmpty(1).Min();
         var figure = new Figure();
         foreach (var s in _series)
         {
@@ -221,7 +227,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
                     Name = s.Label + " (raw)", X = rx, Y = ry, Mode = "lines", Opacity = 0.3, ShowLegend = false, LegendGroup = s.Label,
                     Line = new Line { Color = colour, Width = 1, Dash = dash }, HoverTemplate = "%{y:.4g}<extra>" + s.Label + " raw</extra>",
                 });
-                var (sx, sy) = Decimate(xs, Research.Interactive.Smoothing.Ema(s.Y, Smoothing), MaxPointsPerSeries);
+                var (sx, sy) = Decimate(xs, Research.Interactive.Smoothing.Ema(xs, s.Y, Smoothing, spacing), MaxPointsPerSeries);
                 figure.Data.Add(new Scatter
                 {
                     Name = s.Label, X = sx, Y = sy, Mode = "lines", LegendGroup = s.Label,
@@ -250,6 +256,15 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
             Margin = new Margin { L = 60, R = 20, T = Title is null ? 20 : 50, B = 50 },
         };
         return figure;
+    }
+
+    private static double MedianSpacing(List<double> x)
+    {
+        if (x.Count < 2) return 0;
+        var gaps = new double[x.Count - 1];
+        for (int i = 1; i < x.Count; i++) gaps[i - 1] = Math.Abs(x[i] - x[i - 1]);
+        Array.Sort(gaps);
+        return gaps[gaps.Length / 2];
     }
 
     /// <summary>Averages consecutive points in equal buckets when there are more than <paramref name="max"/>.</summary>
