@@ -20,6 +20,8 @@ public sealed record EnvironmentInfo(
     public static EnvironmentInfo Capture(string device, string? workingDirectory = null)
     {
         var dir = workingDirectory ?? Environment.CurrentDirectory;
+        // Outside a checkout (a run started from /tmp), ask where the program itself was built.
+        if (Git(dir, "rev-parse HEAD") is null) dir = AppContext.BaseDirectory;
         var commit = Git(dir, "rev-parse HEAD");
         var status = commit is null ? null : Git(dir, "status --porcelain --untracked-files=no");
         var build = typeof(EnvironmentInfo).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "unknown";

@@ -13,10 +13,12 @@ public sealed class Run : IDisposable
     private readonly Lock _logLock = new();
     private readonly DateTimeOffset _opened = DateTimeOffset.UtcNow;
 
+    private RunConfig _config;
+
     private Run(string directory, RunConfig config, ICheckpointFormat? format)
     {
         Directory = directory;
-        Config = config;
+        _config = config;
         Metrics = new MetricsLog(Path.Combine(directory, "metrics.jsonl"));
         Checkpoints = new CheckpointStore(Path.Combine(directory, "checkpoints"), format);
     }
@@ -29,7 +31,16 @@ public sealed class Run : IDisposable
     public string Directory { get; }
 
     /// <summary>What config.json holds.</summary>
-    public RunConfig Config { get; }
+    public RunConfig Config => _config;
+
+    /// <summary>Adds (or overwrites) hyperparameters in config.json, e.g. the values an experiment picked for its scale.</summary>
+    public void AddHyperparameters(object hyperparameters)
+    {
+        var merged = new SortedDictionary<string, JsonElement>(_config.Hyperparameters, StringComparer.Ordinal);
+        foreach (var (k, v) in RunConfig.ToJson(hyperparameters)) merged[k] = v;
+        _config = _config with { Hyperparameters = merged };
+        File.WriteAllText(Path.Combine(Directory, "config.json"), JsonSerializer.Serialize(_config, Indented));
+    }
 
     /// <summary>The experiment id.</summary>
     public string Experiment => Config.Experiment;

@@ -1,0 +1,156 @@
+using System.Globalization;
+using Research.Experiments;
+using Research.Torch;
+
+namespace Research.Cli;
+
+/// <summary>The sub-commands of <c>research</c>.</summary>
+public static class Commands
+{
+    /// <summary>Exit code when the claim check fails.</summary>
+    public const int ClaimFailed = 1;
+
+    /// <summary>Exit code for bad usage.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Exit code when a run was interrupted (Ctrl+C).</summary>
+    public const int Interrupted = 130;
+
+    private const string Help = """
+        usage:
+          research list                                   experiments with family, title and claim
+          research run <id> [--scale smoke|cpu|gpu] [--device cpu|cuda] [--seed N] [--runs DIR]
+                                                          train headlessly; exit code 0 iff the claim holds
+          research runs [experiment] [--runs DIR]         compare runs: differing settings and final metrics
+        Runs are written under --runs, else $RESEARCH_RUNS, else ./runs.
+        """;
+
+    /// <summary>Dispatches a command line; returns the process exit code.</summary>
+    public static int Execute(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            return args.FirstOrDefault() switch
+            {
+                "list" => List(stdout),
+                "run" => RunExperiment(args[1..], stdout, stderr),
+                "runs" => CompareRuns(args[1..], stdout),
+                "help" or "--help" or "-h" => Print(stdout, Help, 0),
+                _ => Print(stderr, Help, Usage),
+            };
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"research: {e.Message}");
+            stderr.WriteLine(Help);
+            return Usage;
+        }
+    }
+
+    private static int Print(TextWriter w, string text, int code)
+    {
+        w.WriteLine(text);
+        return code;
+    }
+
+    private static int List(TextWriter stdout)
+    {
+        var all = ExperimentRegistry.All;
+        if (all.Count == 0)
+        {
+            stdout.WriteLine("no experiments are registered");
+            return 0;
+        }
+        foreach (var e in all)
+        {
+            var last = RunComparison.ListRuns(e.Id).LastOrDefault(r => r.Summary?.ClaimPassed is not null);
+            var status = last is null ? "not run" : last.Summary!.ClaimPassed == true ? $"claim holds ({last.Config.Scale}, {last.Config.Id})" : $"claim failed ({last.Config.Scale}, {last.Config.Id})";
+            stdout.WriteLine($"{e.Id,-24} {e.Family,-28} {status}");
+            stdout.WriteLine($"    {e.Title}");
+            stdout.WriteLine($"    claim: {e.Claim}");
+        }
+        return 0;
+    }
+
+    private static int RunExperiment(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var (positional, options) = Parse(args, "--scale", "--device", "--seed", "--runs");
+        if (positional.Count != 1) throw new UsageException("run needs exactly one experiment id");
+        var experiment = ExperimentRegistry.Find(positional[0])
+            ?? throw new UsageException($"no experiment '{positional[0]}'; known: {string.Join(", ", ExperimentRegistry.All.Select(e => e.Id))}");
+        var scale = options.GetValueOrDefault("--scale", "cpu") switch
+        {
+            "smoke" => Scale.Smoke,
+            "cpu" => Scale.Cpu,
+            "gpu" => Scale.Gpu,
+            var s => throw new UsageException($"--scale must be smoke, cpu or gpu, not '{s}'"),
+        };
+        Device device;
+        try { device = Device.Parse(options.GetValueOrDefault("--device", "cpu")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        if (device.Type == DeviceType.CUDA && !Research.Torch.Torch.CudaIsAvailable)
+        {
+            stderr.WriteLine($"research: --device {device} was requested, but the loaded libtorch has no CUDA support or sees no GPU");
+            return Usage;
+        }
+        ulong seed = options.TryGetValue("--seed", out var seedText)
+            ? ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var s2) ? s2 : throw new UsageException($"--seed must be a non-negative integer, not '{seedText}'")
+            : 0;
+
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cts.IsCancellationRequested) return;   // a second Ctrl+C ends the process at once
+            e.Cancel = true;
+            stderr.WriteLine("\nstopping: saving a checkpoint (press Ctrl+C again to abort)");
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            stdout.WriteLine($"{experiment.Id}: {experiment.Title}");
+            stdout.WriteLine($"claim: {experiment.Claim}");
+            var (result, dir) = ExperimentRunner.Run(experiment, scale, device, seed, options.GetValueOrDefault("--runs"), cts.Token,
+                [new ConsoleProgress(stderr)]);
+            stdout.WriteLine($"run directory: {dir}");
+            stdout.WriteLine($"claim {(result.ClaimHolds ? "HOLDS" : "DOES NOT HOLD")}: {result.Detail}");
+            if (result.Training?.Status == TrainingStatus.Interrupted) return Interrupted;
+            return result.ClaimHolds ? 0 : ClaimFailed;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int CompareRuns(string[] args, TextWriter stdout)
+    {
+        var (positional, options) = Parse(args, "--runs");
+        if (positional.Count > 1) throw new UsageException("runs takes at most one experiment id");
+        var runs = RunComparison.ListRuns(positional.FirstOrDefault(), options.GetValueOrDefault("--runs"));
+        if (runs.Count == 0)
+        {
+            stdout.WriteLine($"no runs under {options.GetValueOrDefault("--runs") ?? Run.DefaultRoot}");
+            return 0;
+        }
+        stdout.Write(RunComparison.Compare(runs).ToTextTable());
+        return 0;
+    }
+
+    private static (List<string> Positional, Dictionary<string, string> Options) Parse(string[] args, params string[] known)
+    {
+        var positional = new List<string>();
+        var options = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            if (!a.StartsWith("--", StringComparison.Ordinal)) { positional.Add(a); continue; }
+            var (key, value) = a.Contains('=') ? (a[..a.IndexOf('=')], a[(a.IndexOf('=') + 1)..]) : (a, i + 1 < args.Length ? args[++i] : throw new UsageException($"{a} needs a value"));
+            if (!known.Contains(key)) throw new UsageException($"unknown option {key}");
+            options[key] = value;
+        }
+        return (positional, options);
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}

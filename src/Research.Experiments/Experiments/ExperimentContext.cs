@@ -1,0 +1,54 @@
+using Research.Torch;
+
+namespace Research.Experiments;
+
+/// <summary>What an experiment gets to run with: scale, device, its run directory, a metrics sink, cancellation and callbacks.</summary>
+public sealed class ExperimentContext
+{
+    /// <summary>Creates a context around a run.</summary>
+    public ExperimentContext(Run run, Scale scale, Device device, ulong seed = 0, CancellationToken cancellation = default,
+        IEnumerable<ITrainerCallback>? callbacks = null)
+    {
+        Run = run;
+        Scale = scale;
+        Device = device;
+        Seed = seed;
+        Cancellation = cancellation;
+        Callbacks = callbacks?.ToList() ?? [];
+    }
+
+    /// <summary>smoke, cpu or gpu.</summary>
+    public Scale Scale { get; }
+
+    /// <summary>Where tensors should live.</summary>
+    public Device Device { get; }
+
+    /// <summary>The run seed.</summary>
+    public ulong Seed { get; }
+
+    /// <summary>The run (directory, config, checkpoints, log).</summary>
+    public Run Run { get; }
+
+    /// <summary>The run directory.</summary>
+    public string RunDirectory => Run.Directory;
+
+    /// <summary>The metrics sink; its <see cref="MetricsLog.Stream"/> is what live views bind to.</summary>
+    public MetricsLog Metrics => Run.Metrics;
+
+    /// <summary>Stops the experiment (a checkpoint is saved by the trainer).</summary>
+    public CancellationToken Cancellation { get; }
+
+    /// <summary>Callbacks every trainer made through <see cref="CreateTrainer"/> gets (e.g. a progress bar).</summary>
+    public IReadOnlyList<ITrainerCallback> Callbacks { get; }
+
+    /// <summary>Picks a value by scale.</summary>
+    public T ByScale<T>(T smoke, T cpu, T gpu) => Scale switch { Scale.Smoke => smoke, Scale.Cpu => cpu, _ => gpu };
+
+    /// <summary>A trainer with this context's seed, cancellation and callbacks.</summary>
+    public Trainer CreateTrainer(TrainerOptions options)
+    {
+        var trainer = new Trainer(options with { Seed = Seed, Cancellation = Cancellation });
+        trainer.Callbacks.AddRange(Callbacks);
+        return trainer;
+    }
+}

@@ -1,0 +1,39 @@
+using Research.Torch;
+
+namespace Research.Experiments;
+
+/// <summary>Runs an experiment in a fresh run directory and records the claim check in summary.json.</summary>
+public static class ExperimentRunner
+{
+    /// <summary>Runs <paramref name="experiment"/> at <paramref name="scale"/> on <paramref name="device"/>.</summary>
+    /// <returns>The result and the run (disposed; read it through its directory).</returns>
+    public static (ExperimentResult Result, string RunDirectory) Run(IExperiment experiment, Scale scale, Device device, ulong seed = 0,
+        string? root = null, CancellationToken cancellation = default, IEnumerable<ITrainerCallback>? callbacks = null, object? hyperparameters = null)
+    {
+        var settings = new Dictionary<string, object?> { ["scale"] = scale.ToString().ToLowerInvariant() };
+        if (hyperparameters is not null)
+            foreach (var (k, v) in RunConfig.ToJson(hyperparameters)) settings[k] = v;
+        using var run = Experiments.Run.Create(experiment.Id, settings, seed, scale.ToString().ToLowerInvariant(), device, root);
+        run.Log($"experiment {experiment.Id}: {experiment.Title}. Claim: {experiment.Claim}");
+        var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks);
+        ExperimentResult result;
+        try
+        {
+            result = experiment.Run(context);
+        }
+        catch (Exception e)
+        {
+            run.Log($"failed: {e}");
+            run.WriteSummary(new RunSummary("Failed", 0, 0, run.Metrics.Latest(), e.Message, Claim: experiment.Claim, ClaimPassed: false, ClaimDetail: e.Message));
+            throw;
+        }
+        var t = result.Training;
+        var metrics = run.Metrics.Latest();
+        foreach (var (k, v) in result.Metrics) metrics[k] = v;
+        run.WriteSummary(new RunSummary(t?.Status.ToString() ?? "Completed", t?.Steps ?? 0, t?.Seconds ?? 0, metrics, t?.Message,
+            BestValue: t?.BestValue, BestStep: t?.BestValue is null ? null : t.BestStep,
+            Claim: experiment.Claim, ClaimPassed: result.ClaimHolds, ClaimDetail: result.Detail));
+        run.Log($"claim {(result.ClaimHolds ? "holds" : "does not hold")}: {result.Detail}");
+        return (result, run.Directory);
+    }
+}
