@@ -190,7 +190,7 @@ public class LifecycleTests
         Assert.InRange((double)r["cooperative_s"]!, 0, 2.0);
         Assert.InRange((double)r["await_s"]!, 0, 2.0);
         Assert.InRange((double)r["sigint_s"]!, 0, 2.0);
-        Assert.InRange((double)r["orphan_s"]!, 1.5, 4.0); // the grace period, then a reply anyway
+        Assert.InRange((double)r["orphan_s"]!, 1.5, 8.0); // the grace period (2 s), then a reply anyway (slack for loaded machines)
         Assert.Contains("orphaned", (string)r["orphan"]!["evalue"]!);
         Assert.Equal("3", Cell.From(r["after_cooperative"]).Result);
         Assert.Equal("True", Cell.From(r["after_orphan"]).Result); // state of the interrupted cell is kept; new thread works

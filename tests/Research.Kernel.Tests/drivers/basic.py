@@ -1,6 +1,6 @@
 """One kernel, many checks: state, stream order, results, display/update, errors, completion."""
 import sys, time
-from kerneltest import start, run, emit, UNPARENTED
+from kerneltest import start, run, emit, reply_to, UNPARENTED
 
 dll = sys.argv[1]
 km, kc, t0 = start(dll)
@@ -31,26 +31,20 @@ try:
     res["nuget_missing"] = run(kc, "#r \"nuget: No.Such.Package.Anywhere, 1.2.3\"")
     # completion / inspection / is_complete
     code = "var text = \"abc\";\ntext.Len"
-    msg_id = kc.complete(code, len(code))
-    res["complete_member"] = kc.get_shell_msg(timeout=30)["content"]
+    res["complete_member"] = reply_to(kc, kc.complete(code, len(code)))
     code = "Conso"
-    kc.complete(code, len(code))
-    res["complete_global"] = kc.get_shell_msg(timeout=30)["content"]
+    res["complete_global"] = reply_to(kc, kc.complete(code, len(code)))
     code = "Twi"
-    kc.complete(code, len(code))
-    res["complete_state"] = kc.get_shell_msg(timeout=30)["content"]
+    res["complete_state"] = reply_to(kc, kc.complete(code, len(code)))
     code = "Console.WriteLine"
-    kc.inspect(code, len(code))
-    res["inspect"] = kc.get_shell_msg(timeout=30)["content"]
+    res["inspect"] = reply_to(kc, kc.inspect(code, len(code)))
     code = "Display.Show"
-    kc.inspect(code, len(code))
-    res["inspect_ours"] = kc.get_shell_msg(timeout=30)["content"]
+    res["inspect_ours"] = reply_to(kc, kc.inspect(code, len(code)))
     for name, code in [("complete", "var a = 1;"), ("incomplete", "if (true) {"), ("complete_expr", "1+1")]:
-        kc.is_complete(code)
-        res["is_complete_" + name] = kc.get_shell_msg(timeout=30)["content"]
+        res["is_complete_" + name] = reply_to(kc, kc.is_complete(code))
     # kernel_info: busy/idle on iopub with the request as parent (what jupyter_client waits for)
     kid = kc.kernel_info()
-    res["kernel_info"] = kc.get_shell_msg(timeout=30)["content"]
+    res["kernel_info"] = reply_to(kc, kid)
     states, deadline = [], time.monotonic() + 10
     while len(states) < 2 and time.monotonic() < deadline:
         m = kc.get_iopub_msg(timeout=10)

@@ -45,9 +45,18 @@ def run(kc, code, timeout=60, **kw):
         if t == "execute_input":
             continue
         outputs.append([t, msg["content"]])
-    reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
-    assert reply["parent_header"]["msg_id"] == msg_id
-    return reply["content"], outputs
+    while True:  # skip stale replies (e.g. extra kernel_info replies from wait_for_ready)
+        reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply["content"], outputs
+
+def reply_to(kc, msg_id, timeout=60):
+    """The shell reply to msg_id (skipping stale replies)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        m = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m["content"]
 
 def emit(result):
     json.dump(result, sys.stdout, default=str)
