@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Research.Interactive;
 
 /// <summary>What the x axis of a <see cref="LossCurve"/> measures.</summary>
@@ -94,9 +92,9 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
     {
         // Loading plotly.js into the notebook is a one-off cost, kept out of the refresh budget.
         if (Display.Target is { } target) PlotlyJs.EnsureShown(target);
-        long started = Stopwatch.GetTimestamp();
+        long started = _time.GetTimestamp();
         var handle = Display.Show(ToFigure());
-        var cost = Stopwatch.GetElapsedTime(started);
+        var cost = _time.GetElapsedTime(started);
         lock (_gate)
         {
             // Without a host there is nothing to refresh; the data is still recorded for SaveHtml and the formatter.
@@ -175,7 +173,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
         }
         try
         {
-            long started = Stopwatch.GetTimestamp();
+            long started = _time.GetTimestamp();
             Figure figure;
             long version;
             lock (_gate)
@@ -184,7 +182,7 @@ public sealed class LossCurve : IMimeRenderable, IUsesPlotly
                 version = _version;
             }
             handle.Update(figure);
-            var cost = Stopwatch.GetElapsedTime(started);
+            var cost = _time.GetElapsedTime(started);
             lock (_gate)
             {
                 _renderedVersion = version;
