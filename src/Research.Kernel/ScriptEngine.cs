@@ -51,11 +51,16 @@ internal sealed partial class ScriptEngine
             Log.Debug("warm-up: options built");
             var state = await CSharpScript.RunAsync("", _options.WithFilePath("cell0"), _globals, typeof(KernelGlobals));
             Log.Debug("warm-up: base state");
-            // Warm the compile-and-run path once more on a throwaway branch (user state continues from `state`).
-            await state.ContinueWithAsync("1 + 1", _options.WithFilePath("warmup"));
-            Log.Debug("warm-up: done");
             return state;
         });
+        // Warm the compile-and-run path once more on a throwaway branch (user state continues from the base
+        // state); cells do not wait for this.
+        _ = _initial.ContinueWith(async t =>
+        {
+            if (_state is not null || t.Status != TaskStatus.RanToCompletion) return;
+            try { await t.Result.ContinueWithAsync("1 + 1", _options.WithFilePath("warmup")); Log.Debug("warm-up: done"); }
+            catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
+        }, TaskScheduler.Default);
     }
 
     public Task WarmUp => _initial;
