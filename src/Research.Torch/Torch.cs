@@ -90,7 +90,14 @@ public static class Torch
     public static Dictionary<string, Tensor> Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"no tensor file at {path}", path);
-        NativeRuntime.Check(NativeMethods.rt_load(Path.GetFullPath(path), out int count));
+        int code = NativeMethods.rt_load(Path.GetFullPath(path), out int count);
+        if (code != 0)
+        {
+            var message = NativeRuntime.LastError();
+            if (message.Contains("Unknown opcode for unpickling at 0x73"))
+                message += " (a one-entry dict saved by Python's torch.save: libtorch 1.13's C++ unpickler cannot read it; save two or more entries, a bare tensor, or use safetensors)";
+            throw new InvalidDataException($"{path} is not a readable tensor file: {message}");
+        }
         var result = new Dictionary<string, Tensor>(count);
         for (int k = 0; k < count; k++)
             result[Marshal.PtrToStringUTF8(NativeMethods.rt_load_name(k)) ?? ""] = new Tensor(NativeMethods.rt_load_tensor(k));

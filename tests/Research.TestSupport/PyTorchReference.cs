@@ -42,7 +42,10 @@ public static class PyTorchReference
             }
             if (p.ExitCode != 0)
                 throw new InvalidOperationException($"PyTorch reference failed ({p.ExitCode}):\n{stderr.Result}\n{stdout.Result}");
-            return Load(outPath);
+            var outputs = Load(outPath);
+            outputs.Remove("__reference__", out var marker);
+            marker?.Dispose();
+            return outputs;
         }
         finally
         {

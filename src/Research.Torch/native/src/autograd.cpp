@@ -88,6 +88,7 @@ RT_API int32_t rt_custom_function_apply(int64_t id, const char* name, void** inp
 }
 
 RT_API int32_t rt_backward(void** outputs, void** grads, int32_t n, int32_t retain_graph, int32_t create_graph) {
+  rt_enter_thread();
   return rt_try([&] {
     auto outs = tensors(outputs, n);
     auto gs = tensors(grads, n);
@@ -98,6 +99,7 @@ RT_API int32_t rt_backward(void** outputs, void** grads, int32_t n, int32_t reta
 // Gradients of outputs w.r.t. inputs; results[i] is NULL when input i is unused (allow_unused).
 RT_API int32_t rt_autograd_grad(void** outputs, void** grad_outputs, int32_t nout, void** inputs, int32_t nin,
                                 int32_t retain_graph, int32_t create_graph, int32_t allow_unused, void** results) {
+  rt_enter_thread();
   return rt_try([&] {
     auto gs = torch::autograd::grad(tensors(outputs, nout), tensors(inputs, nin), tensors(grad_outputs, nout),
                                     c10::optional<bool>(retain_graph != 0), create_graph != 0, allow_unused != 0);

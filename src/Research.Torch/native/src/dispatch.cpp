@@ -219,6 +219,7 @@ RT_API int32_t rt_op_schema(void* op, char* buffer, int32_t capacity, int32_t* l
 // Calls the operator. Results stay valid until the next call on this thread; result tensors are
 // new handles owned by the caller.
 RT_API int32_t rt_op_call(void* opp, const RtValue* args, int32_t nargs, RtValue** results, int32_t* nresults) {
+  rt_enter_thread();
   return rt_try([&] {
     auto& op = *static_cast<RtOp*>(opp);
     const auto& formals = op.schema->arguments();

@@ -35,9 +35,11 @@ RT_API void rt_init(int32_t tune_malloc) {
   }
 }
 
+void rt_install_warning_handler() { c10::Warning::set_warning_handler(&g_handler); }
+
 RT_API void rt_set_warning_callback(WarningFn fn) {
   g_warning = fn;
-  c10::Warning::set_warning_handler(fn ? &g_handler : nullptr);
+  rt_install_warning_handler();
 }
 
 RT_API void rt_manual_seed(uint64_t seed) {

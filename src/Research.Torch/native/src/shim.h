@@ -82,5 +82,15 @@ inline int32_t rt_try(F&& f) {
   }
 }
 
+// libtorch's warning handler is per thread: install ours on each thread that calls in.
+void rt_install_warning_handler();
+inline void rt_enter_thread() {
+  static thread_local bool ready = false;
+  if (!ready) {
+    rt_install_warning_handler();
+    ready = true;
+  }
+}
+
 inline at::Tensor& T(void* p) { return *static_cast<at::Tensor*>(p); }
 inline void* rt_new_tensor(at::Tensor t) { return new at::Tensor(std::move(t)); }
