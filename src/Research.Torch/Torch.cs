@@ -21,14 +21,18 @@ public static class Torch
     /// <summary>Seeds libtorch's CPU generator (runs are bitwise reproducible on the CPU with the same seed and threads).</summary>
     public static void ManualSeed(ulong seed) => NativeMethods.rt_manual_seed(seed);
 
-    /// <summary>libtorch's intra-op threads (default: all cores, or RESEARCH_TORCH_THREADS). OpenBLAS stays at one thread.</summary>
+    /// <summary>libtorch's intra-op threads (default: all cores, or RESEARCH_TORCH_THREADS).</summary>
     public static int NumThreads => NativeMethods.rt_get_num_threads();
 
-    /// <summary>Sets libtorch's intra-op threads.</summary>
-    public static void SetNumThreads(int threads)
+    /// <summary>OpenBLAS's own threads (default: as many as libtorch's, or RESEARCH_BLAS_THREADS); 0 when libtorch is not on OpenBLAS.</summary>
+    public static int BlasThreads => NativeMethods.rt_get_blas_threads();
+
+    /// <summary>Sets libtorch's intra-op threads and, when given, OpenBLAS's.</summary>
+    public static void SetNumThreads(int threads, int? blasThreads = null)
     {
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "need at least one thread");
-        NativeRuntime.Check(NativeMethods.rt_set_num_threads(threads));
+        if (blasThreads is < 1) throw new ArgumentOutOfRangeException(nameof(blasThreads), blasThreads, "need at least one thread");
+        NativeRuntime.Check(NativeMethods.rt_set_num_threads(threads, blasThreads ?? 0));
     }
 
     /// <summary>True when the loaded libtorch was built with CUDA and sees a GPU.</summary>

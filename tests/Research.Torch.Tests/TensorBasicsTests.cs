@@ -72,11 +72,13 @@ public class TensorBasicsTests
     [Fact]
     public void ThreadCountIsOwnedInOnePlace()
     {
-        int before = NumThreads;
-        SetNumThreads(1);
+        int before = NumThreads, blasBefore = BlasThreads;
+        SetNumThreads(1, blasThreads: 1);
         Assert.Equal(1, NumThreads);
-        SetNumThreads(before);
+        Assert.Equal(1, BlasThreads);
+        SetNumThreads(before, blasBefore);
         Assert.Equal(before, NumThreads);
+        Assert.Equal(blasBefore, BlasThreads);
         Assert.Throws<ArgumentOutOfRangeException>(() => SetNumThreads(0));
         Assert.Contains("OpenBLAS", BlasInfo);
     }

@@ -21,7 +21,7 @@ var dir = Path.Combine(root, "artifacts", "bench");
 Directory.CreateDirectory(dir);
 File.WriteAllText(Path.Combine(dir, "torch.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
 
-Console.WriteLine($"libtorch {Research.Torch.Torch.Version}, intra-op threads {threads}, BLAS: {BlasInfo.Split(' ').FirstOrDefault()} {BlasInfo.Split(' ').Skip(1).FirstOrDefault()} (1 thread), {Environment.ProcessorCount} cores");
+Console.WriteLine($"libtorch {Research.Torch.Torch.Version}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreads} threads), {Environment.ProcessorCount} cores");
 Console.WriteLine($"{"benchmark",-64} {"ours ms",10} {"pytorch ms",11} {"ratio",7}");
 foreach (var r in rows) Console.WriteLine($"{r.Name,-64} {r.OursMs,10:F4} {r.PytorchMs,11:F4} {r.Ratio,7:F3}");
 Console.WriteLine($"wrote {Path.Combine(dir, "torch.json")}");

@@ -34,14 +34,12 @@ internal static unsafe class NativeRuntime
         NativeMethods.rt_init(tune ? 1 : 0);
         NativeMethods.rt_set_warning_callback(&OnWarning);
         CustomFunction.RegisterCallbacks();
-        Torch.SetNumThreads(DefaultThreads());
+        int threads = Positive("RESEARCH_TORCH_THREADS") ?? Environment.ProcessorCount;
+        Torch.SetNumThreads(threads, Positive("RESEARCH_BLAS_THREADS") ?? threads);
     }
 
-    private static int DefaultThreads()
-    {
-        var env = Environment.GetEnvironmentVariable("RESEARCH_TORCH_THREADS");
-        return int.TryParse(env, out var n) && n > 0 ? n : Environment.ProcessorCount;
-    }
+    private static int? Positive(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var n) && n > 0 ? n : null;
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {

@@ -48,14 +48,21 @@ RT_API void rt_manual_seed(uint64_t seed) {
   gen.set_current_seed(seed);
 }
 
-// libtorch's intra-op threads. OpenBLAS is pinned to one thread so the two pools never
-// oversubscribe the cores (libtorch parallelises around BLAS calls itself).
-RT_API int32_t rt_set_num_threads(int32_t n) {
+// libtorch's intra-op threads, and OpenBLAS's own pool (0 leaves OpenBLAS as it is).
+RT_API int32_t rt_set_num_threads(int32_t n, int32_t blas_threads) {
   return rt_try([&] {
     at::set_num_threads(n);
     using SetFn = void (*)(int);
-    if (auto set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
+    if (blas_threads > 0)
+      if (auto set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(blas_threads);
   });
+}
+
+// OpenBLAS's thread count, or 0 when libtorch does not run on OpenBLAS.
+RT_API int32_t rt_get_blas_threads() {
+  using GetFn = int (*)();
+  if (auto get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"))) return get();
+  return 0;
 }
 RT_API int32_t rt_get_num_threads() { return at::get_num_threads(); }
 
