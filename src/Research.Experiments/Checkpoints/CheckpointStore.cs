@@ -17,12 +17,12 @@ public sealed class CheckpointStore
 
     /// <summary>Opens (creating) a checkpoint directory.</summary>
     /// <param name="directory">Where checkpoints live.</param>
-    /// <param name="format">Tensor file format (default <see cref="TorchPickleFormat"/>).</param>
+    /// <param name="format">Tensor file format (default <see cref="SafeTensorsFormat"/>).</param>
     /// <param name="keepPeriodic">How many periodic <c>step-N</c> checkpoints to keep (older ones are deleted unless they are last or best).</param>
     public CheckpointStore(string directory, ICheckpointFormat? format = null, int keepPeriodic = 3)
     {
         Directory = directory;
-        Format = format ?? new TorchPickleFormat();
+        Format = format ?? new SafeTensorsFormat();
         KeepPeriodic = keepPeriodic;
         System.IO.Directory.CreateDirectory(directory);
         foreach (var leftover in System.IO.Directory.GetDirectories(directory, TempPrefix + "*"))

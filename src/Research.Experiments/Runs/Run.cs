@@ -63,7 +63,7 @@ public sealed class Run : IDisposable
     /// <param name="root">Overrides <see cref="DefaultRoot"/>.</param>
     /// <param name="id">Overrides the generated id.</param>
     /// <param name="resumedFrom">The checkpoint directory this run continues from, if any.</param>
-    /// <param name="format">Checkpoint tensor format (default PyTorch pickle).</param>
+    /// <param name="format">Checkpoint tensor format (default safetensors).</param>
     public static Run Create(string experiment, object? hyperparameters = null, ulong seed = 0, string? scale = null, Device? device = null,
         string? root = null, string? id = null, string? resumedFrom = null, ICheckpointFormat? format = null)
     {

@@ -1,5 +1,5 @@
 using Research.Torch;
-using static Research.Torch.Torch;
+using Research.Torch.Optim;
 
 namespace Research.Experiments;
 
@@ -32,6 +32,12 @@ public sealed class StepContext
 
     internal Dictionary<string, double> Extra { get; } = new();
 
+    /// <summary>Sets every parameter group of <paramref name="optimizer"/> to this step's <see cref="LearningRate"/>.</summary>
+    public void ApplyLearningRate(Optimizer optimizer)
+    {
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = LearningRate;
+    }
+
     /// <summary>
     /// Scales the gradients of <paramref name="parameters"/> so their joint L2 norm is at most <paramref name="maxNorm"/>
     /// (default: the trainer's ClipGradNorm; no limit if neither is set) and returns the norm before clipping,
@@ -39,15 +45,7 @@ public sealed class StepContext
     /// </summary>
     public double ClipGradNorm(IEnumerable<Tensor> parameters, double? maxNorm = null)
     {
-        var limit = maxNorm ?? ClipNorm;
-        using var scope = NewScope();
-        var grads = parameters.Select(p => p.Grad).OfType<Tensor>().ToList();
-        if (grads.Count == 0) return 0;
-        using var grad = NoGrad();
-        var squares = grads.Select(g => g.Double().Square().Sum()).ToArray();
-        double total = Math.Sqrt(Tensor.Stack(squares).Sum().Item<double>());
-        if (limit is { } max && total > max)
-            foreach (var g in grads) g.Mul_(max / (total + 1e-6));
+        double total = GradClip.ClipGradNorm(parameters, maxNorm ?? ClipNorm ?? double.PositiveInfinity);
         Extra["train/grad_norm"] = total;
         return total;
     }

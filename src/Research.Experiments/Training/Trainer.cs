@@ -75,6 +75,7 @@ public sealed class Trainer(TrainerOptions options)
         CheckpointInfo? Save(string? name = null, bool isBest = false, bool partial = false, string? note = null)
         {
             if (checkpoints is null) return lastCheckpoint;
+            using var scope = NewScope();
             lastCheckpoint = checkpoints.Save(Progress(partial, note), state.StateDict(), name, isBest);
             return lastCheckpoint;
         }
@@ -196,10 +197,16 @@ public sealed class Trainer(TrainerOptions options)
             foreach (var (k, v) in result.Metrics)
                 if (!double.IsFinite(v)) return (k, $"is {v}");
         using var scope = NewScope();
+        var candidates = new List<(string Name, Tensor Tensor)>();
         var tensors = state.StateDict();
         foreach (var (name, t) in tensors)
-            if (t.Grad is { } g && Describe(g) is { } what) return ($"grad of {name}", $"has {what}");
-        foreach (var (name, t) in tensors)
+            if (t.Grad is { } g) candidates.Add(($"grad of {name}", g));
+        foreach (var (name, t) in tensors) candidates.Add((name, t));
+        candidates.RemoveAll(c => !c.Tensor.DType.IsFloatingPoint() && !c.Tensor.DType.IsComplex());
+        if (candidates.Count == 0) return null;
+        // One synchronisation for the common, all-finite case.
+        if (Tensor.Stack(candidates.Select(c => c.Tensor.IsFinite().All()).ToArray()).All().Item<bool>()) return null;
+        foreach (var (name, t) in candidates)
             if (Describe(t) is { } what) return (name, $"has {what}");
         return null;
     }
