@@ -40,6 +40,7 @@ internal sealed class JupyterKernel : IPublisher
         Console.SetError(_streams.Stderr);
         Console.SetIn(new KernelStdin(this));
         Display.Target = new KernelDisplayTarget(this, _streams);
+        Research.Interactive.Formatters.Register();
         _transport.Start();
         new Thread(() => Loop(_shell, Channel.Shell)) { IsBackground = true, Name = "shell" }.Start();
         new Thread(() => Loop(_control, Channel.Control)) { IsBackground = true, Name = "control" }.Start();
@@ -226,7 +227,7 @@ internal sealed class JupyterKernel : IPublisher
             _runner.Post(() =>
             {
                 ExecutionContextInfo.Enter(cell);
-                TorchInterruptHook.Set(cell.Token);
+                Research.Torch.Interrupt.Reset();
                 try { result = work(); }
                 catch (Exception e) { result = new CellOutcome { Exception = e }; }
                 finally { done.Set(); }
@@ -256,7 +257,7 @@ internal sealed class JupyterKernel : IPublisher
         if (cell is null) return;
         Log.Debug("interrupt");
         try { cell.Cts.Cancel(); } catch (Exception e) { Log.Write($"interrupt: {e.Message}"); }
-        TorchInterruptHook.Request();
+        Research.Torch.Interrupt.Request(); // tensor operations in the cell stop at their next call
         _pendingInput?.TrySetCanceled();
     }
 
@@ -330,39 +331,4 @@ internal sealed class KernelStdin : TextReader
     public KernelStdin(JupyterKernel kernel) => _kernel = kernel;
     public override string? ReadLine() => _kernel.ReadInput("", false);
     public override string ReadToEnd() => _kernel.ReadInput("", false);
-}
-
-/// <summary>
-/// Connects interrupts to Research.Torch if it offers a hook: a static class <c>Research.Torch.Interrupt</c>
-/// or <c>Research.Torch.Cancellation</c> with a settable static CancellationToken property (set per cell)
-/// and/or a static parameterless <c>Request()</c>/<c>Cancel()</c> method (called on interrupt).
-/// </summary>
-internal static class TorchInterruptHook
-{
-    private static readonly PropertyInfo? TokenProperty;
-    private static readonly MethodInfo? RequestMethod;
-
-    static TorchInterruptHook()
-    {
-        foreach (var name in new[] { "Research.Torch.Interrupt", "Research.Torch.Cancellation" })
-        {
-            Type? t;
-            try { t = Type.GetType($"{name}, Research.Torch"); } catch { t = null; }
-            if (t is null) continue;
-            TokenProperty ??= t.GetProperties(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(p => p.PropertyType == typeof(CancellationToken) && p.CanWrite);
-            RequestMethod ??= t.GetMethods(BindingFlags.Public | BindingFlags.Static).FirstOrDefault(m => m.Name is "Request" or "Cancel" && m.GetParameters().Length == 0);
-        }
-    }
-
-    public static bool Available => TokenProperty is not null || RequestMethod is not null;
-
-    public static void Set(CancellationToken token)
-    {
-        try { TokenProperty?.SetValue(null, token); } catch (Exception e) { Log.Debug($"torch interrupt hook: {e.Message}"); }
-    }
-
-    public static void Request()
-    {
-        try { RequestMethod?.Invoke(null, null); } catch (Exception e) { Log.Debug($"torch interrupt hook: {e.Message}"); }
-    }
 }

@@ -96,6 +96,9 @@ internal static class MimeBundle
     {
         var data = new JsonObject();
         if (value is null) { data[Plain] = "null"; return data; }
+        // Figures, live views and players carry their own bundle (e.g. text/html + application/vnd.plotly.v1+json).
+        if (value is Research.Interactive.IMimeRenderable renderable)
+            return renderable.ToMimeBundle().ToJson();
         var mimes = new List<string> { Plain, Html };
         try { mimes.AddRange(Formatter.GetPreferredMimeTypesFor(value.GetType())); }
         catch (Exception e) { Log.Debug($"preferred mime types: {e.Message}"); }

@@ -14,7 +14,8 @@ public static class Preloaded
     {
         "Research.Torch",
         "Research.Interactive",
-        // "Research.Models", "Research.Experiments",   // when they exist: also add a ProjectReference
+        "Research.Models",
+        "Research.Experiments",
     };
 
     /// <summary>Framework assemblies referenced by every cell (besides what ScriptOptions.Default brings).</summary>
@@ -31,7 +32,8 @@ public static class Preloaded
     {
         "System", "System.IO", "System.Linq", "System.Text", "System.Collections.Generic",
         "System.Threading", "System.Threading.Tasks", "System.Diagnostics",
-        "Research.Torch", "Research.Interactive",
+        "Research.Torch", "Research.Torch.NN", "Research.Torch.Optim", "Research.Torch.Data", "Research.Torch.Serialization",
+        "Research.Interactive", "Research.Experiments", "Research.Experiments.Data", "Research.Experiments.Audio",
     };
 
     public static IReadOnlyList<Assembly> LoadAssemblies()

@@ -182,7 +182,7 @@ public class LifecycleTests
     public void Interrupt_stops_cooperative_cells_and_orphans_runaway_ones()
     {
         var r = Scenario("interrupt");
-        foreach (var name in new[] { "cooperative", "await", "sigint", "orphan" })
+        foreach (var name in new[] { "cooperative", "await", "sigint", "tensor", "orphan" })
         {
             Assert.Equal("error", (string)r[name]!["status"]!);
             Assert.Equal("OperationCanceledException", (string)r[name]!["ename"]!);
@@ -190,6 +190,8 @@ public class LifecycleTests
         Assert.InRange((double)r["cooperative_s"]!, 0, 2.0);
         Assert.InRange((double)r["await_s"]!, 0, 2.0);
         Assert.InRange((double)r["sigint_s"]!, 0, 2.0);
+        Assert.InRange((double)r["tensor_s"]!, 0, 2.0);            // tensor ops observe Research.Torch.Interrupt
+        Assert.Equal("3", Cell.From(r["after_tensor"]).Result);     // and the flag is reset for the next cell
         Assert.InRange((double)r["orphan_s"]!, 1.5, 8.0); // the grace period (2 s), then a reply anyway (slack for loaded machines)
         Assert.Contains("orphaned", (string)r["orphan"]!["evalue"]!);
         Assert.Equal("3", Cell.From(r["after_cooperative"]).Result);

@@ -47,6 +47,12 @@ if scenario == "interrupt":
         wait_started(kc, msg_id); time.sleep(0.2)
         t = time.monotonic(); os.kill(km.provisioner.process.pid, signal.SIGINT)
         res["sigint"] = wait_reply(kc, msg_id, 10); res["sigint_s"] = time.monotonic() - t
+        # A tensor loop that never looks at the token: Research.Torch stops it at its next operation.
+        msg_id = kc.execute("var w = Tensor.RandN(64, 64);\nConsole.WriteLine(\"started\");\nwhile (true) { using var scope = Research.Torch.Torch.NewScope(); w.Matmul(w).Tanh().Sum(); }")
+        wait_started(kc, msg_id); time.sleep(0.2)
+        t = time.monotonic(); km.interrupt_kernel()
+        res["tensor"] = wait_reply(kc, msg_id, 10); res["tensor_s"] = time.monotonic() - t
+        res["after_tensor"] = run(kc, "Tensor.Ones(3).Sum().Item<float>()")
         # A loop that ignores the token cannot be aborted: replied after the grace period, orphaned.
         msg_id = kc.execute("var spin = 0L;\nConsole.WriteLine(\"started\");\nwhile (true) { spin++; }")
         wait_started(kc, msg_id); time.sleep(0.2)
