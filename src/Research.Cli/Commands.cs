@@ -22,6 +22,8 @@ public static class Commands
           research run <id> [--scale smoke|cpu|gpu] [--device cpu|cuda] [--seed N] [--runs DIR]
                                                           train headlessly; exit code 0 iff the claim holds
           research runs [experiment] [--runs DIR]         compare runs: differing settings and final metrics
+          research bench [--out DIR]                      Research.Torch vs PyTorch (same libtorch), side by side;
+                                                          writes DIR/artifacts/bench/torch.json (DIR: current folder)
         Runs are written under --runs, else $RESEARCH_RUNS, else ./runs.
         """;
 
@@ -35,6 +37,7 @@ public static class Commands
                 "list" => List(stdout),
                 "run" => RunExperiment(args[1..], stdout, stderr),
                 "runs" => CompareRuns(args[1..], stdout),
+                "bench" => Benchmark(args[1..], stdout),
                 "help" or "--help" or "-h" => Print(stdout, Help, 0),
                 _ => Print(stderr, Help, Usage),
             };
@@ -45,6 +48,14 @@ public static class Commands
             stderr.WriteLine(Help);
             return Usage;
         }
+    }
+
+    private static int Benchmark(string[] args, TextWriter stdout)
+    {
+        var (positional, options) = Parse(args, "--out");
+        if (positional.Count != 0) throw new UsageException("bench takes no positional arguments");
+        Research.Bench.TorchBenchmark.Run(options.GetValueOrDefault("--out", Directory.GetCurrentDirectory()), stdout);
+        return 0;
     }
 
     private static int Print(TextWriter w, string text, int code)
