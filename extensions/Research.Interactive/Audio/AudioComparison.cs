@@ -1,4 +1,5 @@
 using System.Text;
+using Research.Torch;
 
 namespace Research.Interactive;
 
@@ -9,10 +10,23 @@ public sealed class AudioComparison : IMimeRenderable, IUsesPlotly
 
     /// <summary>Builds the view; <paramref name="mel"/> selects mel or linear spectrograms.</summary>
     public AudioComparison(ReadOnlySpan<float> target, ReadOnlySpan<float> generated, int sampleRate, bool mel = true, string? title = null)
+        : this(SpectrogramView.Compare(target, generated, sampleRate, mel, title: title),
+            new AudioPlayer(target, sampleRate, "target"), new AudioPlayer(generated, sampleRate, "generated"))
     {
-        Figure = SpectrogramView.Compare(target, generated, sampleRate, mel, title: title);
-        _target = new AudioPlayer(target, sampleRate, "target");
-        _generated = new AudioPlayer(generated, sampleRate, "generated");
+    }
+
+    /// <summary>Builds the view from mono waveform tensors of shape [T] or [1, T].</summary>
+    public AudioComparison(Tensor target, Tensor generated, int sampleRate, bool mel = true, string? title = null)
+        : this(SpectrogramView.Compare(target, generated, sampleRate, mel, title: title),
+            new AudioPlayer(target, sampleRate, "target"), new AudioPlayer(generated, sampleRate, "generated"))
+    {
+    }
+
+    private AudioComparison(Figure figure, AudioPlayer target, AudioPlayer generated)
+    {
+        Figure = figure;
+        _target = target;
+        _generated = generated;
     }
 
     /// <summary>The side-by-side spectrogram figure.</summary>

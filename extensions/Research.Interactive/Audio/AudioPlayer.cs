@@ -1,4 +1,5 @@
 using System.Net;
+using Research.Torch;
 
 namespace Research.Interactive;
 
@@ -20,6 +21,19 @@ public sealed class AudioPlayer : IMimeRenderable
         }
         SampleRate = sampleRate;
         Label = label;
+    }
+
+    /// <summary>Creates a player for a mono waveform tensor of shape [T] or [1, T] (copied; the tensor is not kept).</summary>
+    public AudioPlayer(Tensor samples, int sampleRate, string? label = null, bool normalize = false)
+        : this(Samples(samples), sampleRate, label, normalize)
+    {
+    }
+
+    /// <summary>The waveform's values as float32, copied out of a dispose scope of their own.</summary>
+    internal static float[] Samples(Tensor wave)
+    {
+        using var scope = Research.Torch.Torch.NewScope();
+        return Spectrogram.Mono(wave).To(Device.CPU, DType.Float32).Contiguous().ToArray<float>();
     }
 
     /// <summary>Samples per second.</summary>

@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using Microsoft.DotNet.Interactive.Formatting;
+using Research.Torch;
+using Research.Torch.NN;
 
 namespace Research.Interactive;
 
@@ -22,6 +24,9 @@ public static class Formatters
             if (_registered) return;
             Formatter.Register(typeof(IMimeRenderable), (value, context) => WriteHtml((IMimeRenderable)value, context), MimeBundle.Html);
             Formatter.Register(typeof(IEnumerable), (value, context) => RecordTable.TryWrite((IEnumerable)value, context.Writer), MimeBundle.Html);
+            Add<Tensor>(TensorView.ToHtml);
+            Add<Module>(ModuleView.ToHtml);
+            Formatter.Register<Tensor>(TensorView.Describe, MimeBundle.PlainText);
             _registered = true;
         }
     }
@@ -33,6 +38,11 @@ public static class Formatters
     public static void Register<T>(Func<T, string> html)
     {
         Register();
+        Add(html);
+    }
+
+    private static void Add<T>(Func<T, string> html)
+    {
         if (Registered.TryAdd(typeof(T), true)) Formatter.Register<T>(html, MimeBundle.Html);
     }
 

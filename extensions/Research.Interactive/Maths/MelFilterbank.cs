@@ -1,3 +1,5 @@
+using Research.Torch;
+
 namespace Research.Interactive;
 
 /// <summary>Triangular mel filters over FFT bins (HTK mel scale: m = 2595·log10(1 + f/700)).</summary>
@@ -53,25 +55,11 @@ public sealed class MelFilterbank
         return new MelFilterbank(weights, centers, edges);
     }
 
-    /// <summary>Applies the filters to a power spectrogram [frame][bin], giving mel power [frame][band].</summary>
-    public double[][] Apply(double[][] power)
+    /// <summary>The filters as a [nMels, nFft/2 + 1] tensor, to multiply a power spectrogram [bin, frame] with.</summary>
+    public Tensor ToTensor(DType dtype = DType.Float32, Device? device = null)
     {
-        var result = new double[power.Length][];
-        for (int f = 0; f < power.Length; f++)
-        {
-            var row = power[f];
-            if (row.Length != Weights[0].Length)
-                throw new ArgumentException($"spectrogram has {row.Length} bins per frame, the filterbank expects {Weights[0].Length}.");
-            var mel = new double[Weights.Length];
-            for (int m = 0; m < Weights.Length; m++)
-            {
-                double s = 0;
-                var w = Weights[m];
-                for (int k = 0; k < row.Length; k++) s += w[k] * row[k];
-                mel[m] = s;
-            }
-            result[f] = mel;
-        }
-        return result;
+        var flat = Weights.SelectMany(w => w).ToArray();
+        using var weights = Tensor.From(flat, Weights.Length, Weights[0].Length);
+        return weights.To(device ?? Device.CPU, dtype);
     }
 }

@@ -17,7 +17,7 @@ public enum CurveAxis
 /// A live training curve: metric series from one or more runs, drawn in a notebook output that is replaced in place while
 /// training runs. Refreshes are throttled by wall time so drawing stays under <see cref="RenderBudget"/> of the run's time.
 /// </summary>
-public sealed class LossCurve : IMimeRenderable, IUsesPlotly
+public sealed partial class LossCurve : IMimeRenderable, IUsesPlotly
 {
     private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
     private const double Headroom = 0.8;

@@ -1,3 +1,6 @@
+using Research.Torch;
+using Research.Torch.NN;
+
 namespace Research.Interactive;
 
 /// <summary>
@@ -18,22 +21,51 @@ public sealed class WeightHistograms : IMimeRenderable, IUsesPlotly
     /// <summary>Records the histogram of layer <paramref name="layer"/>'s <paramref name="values"/> at <paramref name="step"/>.</summary>
     public void Add(double step, string layer, ReadOnlySpan<float> values, double? min = null, double? max = null)
     {
-        var l = _layers.FirstOrDefault(x => x.Name == layer);
-        if (l is null)
-        {
-            double peak = 0;
-            foreach (var v in values) if (float.IsFinite(v)) peak = Math.Max(peak, Math.Abs(v));
-            if (peak == 0) peak = 1;
-            l = new Layer(layer, min ?? -1.5 * peak, max ?? 1.5 * peak);
-            _layers.Add(l);
-        }
+        double peak = 0;
+        foreach (var v in values) if (float.IsFinite(v)) peak = Math.Max(peak, Math.Abs(v));
+        var l = LayerFor(layer, peak, min, max);
         l.Steps.Add(step);
         l.Histograms.Add(HistogramCounts.Compute(values, _bins, l.Min, l.Max));
+    }
+
+    /// <summary>
+    /// Records the histogram of a tensor's values (any shape) at <paramref name="step"/>, counted by libtorch
+    /// (<c>histc</c>) on the tensor's device; NaN and ±Inf are skipped.
+    /// </summary>
+    public void Add(double step, string layer, Tensor values, double? min = null, double? max = null)
+    {
+        using var scope = Research.Torch.Torch.NewScope();
+        using var noGrad = Research.Torch.Torch.NoGrad();
+        var x = values.Detach().To(DType.Float64).Reshape(-1);
+        var finite = x.MaskedSelect(x.IsFinite());
+        bool any = finite.NumEl > 0;
+        var l = LayerFor(layer, any ? finite.Abs().Max().Item<double>() : 0, min, max);
+        long[] counts = any ? finite.Histc(_bins, l.Min, l.Max).To(Device.CPU, DType.Int64).ToArray<long>() : new long[_bins];
+        long below = any ? (finite < l.Min).Sum().Item<long>() : 0, above = any ? (finite > l.Max).Sum().Item<long>() : 0;
+        l.Steps.Add(step);
+        l.Histograms.Add(new HistogramCounts(l.Min, l.Max, counts, below, above));
+    }
+
+    /// <summary>Records one histogram per parameter of <paramref name="module"/> (named by dotted path) at <paramref name="step"/>.</summary>
+    public void Add(double step, Module module)
+    {
+        foreach (var (name, p) in module.NamedParameters()) Add(step, name, p);
     }
 
     /// <summary>The histograms of one layer in the order they were added.</summary>
     public IReadOnlyList<HistogramCounts> Get(string layer) =>
         _layers.FirstOrDefault(l => l.Name == layer)?.Histograms ?? throw new KeyNotFoundException($"no layer '{layer}'.");
+
+    /// <summary>The layer's record, created at its first snapshot with bins over ±1.5× <paramref name="peak"/> unless given.</summary>
+    private Layer LayerFor(string layer, double peak, double? min, double? max)
+    {
+        var l = _layers.FirstOrDefault(x => x.Name == layer);
+        if (l is not null) return l;
+        if (peak == 0) peak = 1;
+        l = new Layer(layer, min ?? -1.5 * peak, max ?? 1.5 * peak);
+        _layers.Add(l);
+        return l;
+    }
 
     /// <summary>One heatmap per layer, stacked vertically with a shared step axis.</summary>
     public Figure ToFigure(string? title = null)
