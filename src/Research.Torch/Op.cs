@@ -56,24 +56,30 @@ public sealed class Op
     }
 
     /// <summary>Calls the operator and returns its single tensor result.</summary>
-    public Tensor Call(params ReadOnlySpan<OpArg> args)
+    public unsafe Tensor Call(params ReadOnlySpan<OpArg> args)
     {
-        var r = Invoke(args);
-        if (r.Length == 1 && r[0] is Tensor t) return t;
-        DisposeAll(r);
-        throw new InvalidOperationException($"{this} returned {r.Length} values, not one tensor");
+        int code = Run(args, out var results, out int n);
+        return Single(code, results, n);
     }
 
     /// <summary>Calls the operator and returns all results: Tensor, Tensor[] (for list results), long, double, bool, Complex or null.</summary>
     public unsafe object?[] Invoke(params ReadOnlySpan<OpArg> args)
+    {
+        int code = Run(args, out var results, out int n);
+        if (code != 0) throw TorchException.FromCode(code, NativeRuntime.LastError());
+        return Convert(results, n);
+    }
+
+    // Marshals the arguments (lists and strings into stack scratch) and calls the dispatcher. The
+    // results live in native thread-local storage until the next call on this thread.
+    private unsafe int Run(ReadOnlySpan<OpArg> args, out RtValue* results, out int nresults)
     {
         Interrupt.ThrowIfRequested();
         int slots = 0;
         foreach (ref readonly var a in args) slots += a.ScratchSlots;
         Span<RtValue> values = args.Length <= 16 ? stackalloc RtValue[args.Length] : new RtValue[args.Length];
         Span<long> scratch = slots <= 256 ? stackalloc long[slots] : new long[slots];
-        RtValue* results;
-        int nresults, code;
+        int code;
         fixed (RtValue* pv = values)
         fixed (long* ps = scratch)
         {
@@ -86,8 +92,7 @@ public sealed class Op
             code = NativeMethods.rt_op_call(Handle, pv, args.Length, out results, out nresults);
         }
         foreach (ref readonly var a in args) a.KeepAlive();
-        if (code != 0) throw TorchException.FromCode(code, NativeRuntime.LastError());
-        return Convert(results, nresults);
+        return code;
     }
 
     /// <summary>Fast path for the common case of a single tensor result (no result array).</summary>

@@ -3,12 +3,12 @@ namespace Research.Torch;
 // Matrix products and einsum.
 public partial class Tensor
 {
-    private static readonly Op s_matmul = new("matmul"), s_mm = new("mm"), s_bmm = new("bmm"), s_mv = new("mv"),
+    private static readonly Op s_mm = new("mm"), s_bmm = new("bmm"), s_mv = new("mv"),
         s_dot = new("dot"), s_outer = new("outer"), s_einsum = new("einsum"), s_addmm = new("addmm"),
         s_baddbmm = new("baddbmm"), s_kron = new("kron"), s_tensordot = new("tensordot");
 
     /// <summary>Matrix product with broadcasting (Python's <c>@</c>).</summary>
-    public Tensor Matmul(Tensor other) => s_matmul.CallTensor(this, other);
+    public Tensor Matmul(Tensor other) => Native.FastOps.Call(Native.FastOps.Binary.Matmul, this, other);
 
     /// <summary>Matrix × matrix (2-D only).</summary>
     public Tensor Mm(Tensor other) => s_mm.CallTensor(this, other);

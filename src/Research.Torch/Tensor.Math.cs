@@ -1,3 +1,5 @@
+using Research.Torch.Native;
+
 namespace Research.Torch;
 
 // Arithmetic with broadcasting, operators, comparisons and elementwise functions.
@@ -34,17 +36,17 @@ public partial class Tensor
         s_hardsigmoid = new("hardsigmoid"), s_glu = new("glu"), s_threshold = new("threshold");
 
     // ---- operators ----
-    public static Tensor operator +(Tensor a, Tensor b) => s_add.CallTensor(a, b);
-    public static Tensor operator +(Tensor a, Scalar b) => s_addS.CallTensor(a, b);
-    public static Tensor operator +(Scalar a, Tensor b) => s_addS.CallTensor(b, a);
-    public static Tensor operator -(Tensor a, Tensor b) => s_sub.CallTensor(a, b);
-    public static Tensor operator -(Tensor a, Scalar b) => s_subS.CallTensor(a, b);
+    public static Tensor operator +(Tensor a, Tensor b) => FastOps.Call(FastOps.Binary.Add, a, b);
+    public static Tensor operator +(Tensor a, Scalar b) => FastOps.Call(FastOps.Binary.Add, a, b) ?? s_addS.CallTensor(a, b);
+    public static Tensor operator +(Scalar a, Tensor b) => b + a;
+    public static Tensor operator -(Tensor a, Tensor b) => FastOps.Call(FastOps.Binary.Sub, a, b);
+    public static Tensor operator -(Tensor a, Scalar b) => FastOps.Call(FastOps.Binary.Sub, a, b) ?? s_subS.CallTensor(a, b);
     public static Tensor operator -(Scalar a, Tensor b) => s_rsubS.CallTensor(b, a);
-    public static Tensor operator *(Tensor a, Tensor b) => s_mul.CallTensor(a, b);
-    public static Tensor operator *(Tensor a, Scalar b) => s_mulS.CallTensor(a, b);
-    public static Tensor operator *(Scalar a, Tensor b) => s_mulS.CallTensor(b, a);
-    public static Tensor operator /(Tensor a, Tensor b) => s_div.CallTensor(a, b);
-    public static Tensor operator /(Tensor a, Scalar b) => s_divS.CallTensor(a, b);
+    public static Tensor operator *(Tensor a, Tensor b) => FastOps.Call(FastOps.Binary.Mul, a, b);
+    public static Tensor operator *(Tensor a, Scalar b) => FastOps.Call(FastOps.Binary.Mul, a, b) ?? s_mulS.CallTensor(a, b);
+    public static Tensor operator *(Scalar a, Tensor b) => b * a;
+    public static Tensor operator /(Tensor a, Tensor b) => FastOps.Call(FastOps.Binary.Div, a, b);
+    public static Tensor operator /(Tensor a, Scalar b) => FastOps.Call(FastOps.Binary.Div, a, b) ?? s_divS.CallTensor(a, b);
     public static Tensor operator /(Scalar a, Tensor b) { using var r = b.Reciprocal(); return r * a; }
     public static Tensor operator %(Tensor a, Tensor b) => s_rem.CallTensor(a, b);
     public static Tensor operator %(Tensor a, Scalar b) => s_remS.CallTensor(a, b);
@@ -75,7 +77,7 @@ public partial class Tensor
     public Tensor Sub(Tensor other, Scalar? alpha = null) => alpha is { } a ? s_sub.Call(this, other, a) : s_sub.CallTensor(this, other);
 
     /// <summary>Elementwise product.</summary>
-    public Tensor Mul(Tensor other) => s_mul.CallTensor(this, other);
+    public Tensor Mul(Tensor other) => this * other;
 
     /// <summary>Elementwise quotient; <paramref name="roundingMode"/> is null, "trunc" or "floor".</summary>
     public Tensor Div(Tensor other, string? roundingMode = null) =>

@@ -48,6 +48,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int rt_op_call(IntPtr op, RtValue* args, int nargs, out RtValue* results, out int nresults);
     [LibraryImport(Lib)] internal static partial int rt_all_schemas(byte* buffer, long capacity, out long length);
 
+    [LibraryImport(Lib)] internal static partial int rt_binary(int op, IntPtr a, IntPtr b, out IntPtr result);
+    [LibraryImport(Lib)] internal static partial int rt_binary_scalar(int op, IntPtr a, int isInt, long i, double d, out IntPtr result);
+
     [LibraryImport(Lib)] internal static partial void rt_tensor_free(IntPtr t);
     [LibraryImport(Lib)] internal static partial IntPtr rt_tensor_alias(IntPtr t);
     [LibraryImport(Lib)] internal static partial int rt_tensor_from_data(void* data, long* sizes, int ndim, int dtype, out IntPtr result);
