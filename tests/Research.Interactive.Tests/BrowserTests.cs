@@ -229,6 +229,33 @@ public class BrowserTests(BrowserFixture browser)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task TensorImagePreviewDecodesInTheBrowser()
+    {
+        Formatters.Register();
+        string html;
+        using (var scope = Research.Torch.Torch.NewScope())
+        {
+            var ramp = Research.Torch.Tensor.Linspace(0, 1, 24 * 32).Reshape(24, 32);
+            html = Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(ramp, "text/html");
+        }
+        var (page, blocked) = await browser.OfflinePageAsync();
+        await page.SetContentAsync(PageOf(html));
+        await page.WaitForFunctionAsync("() => document.querySelector('.research-tensor img').complete");
+        var size = await page.EvaluateAsync<int[]>("(() => { const i = document.querySelector('.research-tensor img'); return [i.naturalWidth, i.naturalHeight]; })()");
+        Assert.Equal([32, 24], size);
+        var corners = await page.EvaluateAsync<int[]>(@"(() => {
+            const img = document.querySelector('.research-tensor img');
+            const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+            return [ctx.getImageData(0, 0, 1, 1).data[0], ctx.getImageData(31, 23, 1, 1).data[0]];
+        })()");
+        Assert.Equal([0, 255], corners);                    // row-major ramp: black top-left, white bottom-right
+        await page.Locator(".research-tensor").ScreenshotAsync(new() { Path = Repo.Artifacts("tensor-preview.png") });
+        Assert.Empty(blocked);
+        await page.Context.CloseAsync();
+    }
+
     private static float[] Chirp(int sr, double seconds)
     {
         int n = (int)(sr * seconds);

@@ -92,7 +92,7 @@ public static class TensorView
         if (nFinite < count)
         {
             long nan = d.IsNan().Sum().Item<long>();
-            sb.Append(sb.Length > 0 ? "  " : "").Append($"non-finite {count - nFinite} (NaN {nan}, ±Inf {count - nFinite - nan})");
+            sb.Append(sb.Length > 0 ? "  " : "").Append($"non-finite {count - nFinite} (NaN {nan}, Inf {count - nFinite - nan})");
         }
         return sb.ToString();
     }
