@@ -16,15 +16,23 @@ notebooks_status=${PIPESTATUS[0]}
 
 /usr/bin/python3 - artifacts/test/dotnet-test.log artifacts/test/notebooks.log <<'PY'
 import re, sys
-p = f = s = 0
+# The console logger ends each test project with "Total tests: N" then "Passed: N", "Failed: N", "Skipped: N" lines.
+totals = {"Passed": 0, "Failed": 0, "Skipped": 0}
+in_summary = False
 for line in open(sys.argv[1], errors="replace"):
-    m = re.search(r"(Passed|Failed)!\s+-\s+Failed:\s+(\d+), Passed:\s+(\d+), Skipped:\s+(\d+)", line)
-    if m:
-        f += int(m.group(2)); p += int(m.group(3)); s += int(m.group(4))
+    if line.startswith("Total tests:"):
+        in_summary = True
+        continue
+    m = re.match(r"\s+(Passed|Failed|Skipped):\s+(\d+)\s*$", line)
+    if in_summary and m:
+        totals[m.group(1)] += int(m.group(2))
+    elif in_summary and not line.strip().startswith("Total time"):
+        in_summary = False
 nb_ok = nb_failed = 0
 for line in open(sys.argv[2], errors="replace"):
     nb_ok += line.startswith("notebooks: ok ")
     nb_failed += line.startswith("notebooks: FAILED ")
+p, f, s = totals["Passed"], totals["Failed"], totals["Skipped"]
 print(f"xunit: {p} passed, {f} failed, {s} skipped")
 print(f"notebooks: {nb_ok} passed, {nb_failed} failed")
 print(f"tests: {p + nb_ok} passed, {f + nb_failed} failed, {s} skipped")

@@ -16,17 +16,21 @@ public static class Formatters
     private static readonly ConcurrentDictionary<Type, bool> Registered = new();
     private static bool _registered;
 
-    /// <summary>Registers the formatters; calling it again does nothing.</summary>
+    /// <summary>
+    /// Registers the formatters (figures and live views, record tables, Research.Torch tensors and modules); calling it
+    /// again does nothing.
+    /// </summary>
     public static void Register()
     {
         lock (Gate)
         {
             if (_registered) return;
             Formatter.Register(typeof(IMimeRenderable), (value, context) => WriteHtml((IMimeRenderable)value, context), MimeBundle.Html);
-            Formatter.Register(typeof(IEnumerable), (value, context) => RecordTable.TryWrite((IEnumerable)value, context.Writer), MimeBundle.Html);
+            Formatter.Register(typeof(IEnumerable), (value, context) => WriteSequence((IEnumerable)value, context), MimeBundle.Html);
             Add<Tensor>(TensorView.ToHtml);
             Add<Module>(ModuleView.ToHtml);
             Formatter.Register<Tensor>(TensorView.Describe, MimeBundle.PlainText);
+            Formatter.Register<Module>(m => m.ToString(), MimeBundle.PlainText);
             _registered = true;
         }
     }
@@ -57,6 +61,15 @@ public static class Formatters
         return new MimeBundle()
             .Add(MimeBundle.Html, Formatter.ToDisplayString(value, MimeBundle.Html))
             .Add(MimeBundle.PlainText, Formatter.ToDisplayString(value, MimeBundle.PlainText));
+    }
+
+    // Records become tables; any other sequence keeps its plain-text form (registering for IEnumerable
+    // replaces the registry's own HTML for every sequence, so "not handled" must still write something).
+    private static bool WriteSequence(IEnumerable value, FormatContext context)
+    {
+        if (RecordTable.TryWrite(value, context.Writer)) return true;
+        context.Writer.Write("<pre>" + System.Net.WebUtility.HtmlEncode(Formatter.ToDisplayString(value, MimeBundle.PlainText)) + "</pre>");
+        return true;
     }
 
     private static bool WriteHtml(IMimeRenderable value, FormatContext context)
