@@ -135,5 +135,6 @@ public class TensorViewTests
         Assert.Contains("33 parameters in 4 tensors (trainable 17, frozen 16)", html);
         Assert.Contains(">33</td>", html);                // totals row
         Assert.DoesNotContain("research-table\" style=\"border-collapse:collapse;font-family", html);  // not the record table
+        Assert.Equal(model.ToString(), Formatter.ToDisplayString(model, "text/plain"));
     }
 }

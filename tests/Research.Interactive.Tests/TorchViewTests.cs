@@ -181,6 +181,10 @@ public class TorchViewTests
             stream.Complete();
             Assert.Equal(0, curve.RenderCount);       // not shown: nothing to refresh
         }
+        using (curve.Follow(stream, p => (p.Name, p.Step, p.Value), run: "raw"))
+            stream.Publish(new MetricPoint(100, "train/lr", 0.1, 0));
+        Assert.Equal([100.0], curve.GetSeries("train/lr", "raw").x);
+
         Display.Target = target;
         try
         {
