@@ -95,37 +95,38 @@ public sealed class Op
         return code;
     }
 
-    /// <summary>Fast path for the common case of a single tensor result (no result array).</summary>
+    // Fast paths for the typed API's most common shapes of call: one or two arguments, one tensor back.
     internal unsafe Tensor CallTensor(Tensor a)
     {
-        Interrupt.ThrowIfRequested();
-        RtValue arg = new() { Kind = RtKind.Tensor, P = a.Handle };
-        int code = NativeMethods.rt_op_call(Handle, &arg, 1, out var results, out int n);
-        GC.KeepAlive(a);
-        return Single(code, results, n);
+        RtValue arg = Native(a);
+        return CallRaw(&arg, 1, a, null);
     }
 
     internal unsafe Tensor CallTensor(Tensor a, Tensor b)
     {
-        Interrupt.ThrowIfRequested();
         RtValue* args = stackalloc RtValue[2];
-        args[0] = new RtValue { Kind = RtKind.Tensor, P = a.Handle };
-        args[1] = new RtValue { Kind = RtKind.Tensor, P = b.Handle };
-        int code = NativeMethods.rt_op_call(Handle, args, 2, out var results, out int n);
-        GC.KeepAlive(a);
-        GC.KeepAlive(b);
-        return Single(code, results, n);
+        args[0] = Native(a);
+        args[1] = Native(b);
+        return CallRaw(args, 2, a, b);
     }
 
     internal unsafe Tensor CallTensor(Tensor a, Scalar s)
     {
-        Interrupt.ThrowIfRequested();
         RtValue* args = stackalloc RtValue[2];
-        args[0] = new RtValue { Kind = RtKind.Tensor, P = a.Handle };
+        args[0] = Native(a);
         args[1] = new RtValue { Kind = s.Kind, I = s.I, D = s.D, D2 = s.D2 };
-        int code = NativeMethods.rt_op_call(Handle, args, 2, out var results, out int n);
+        return CallRaw(args, 2, a, null);
+    }
+
+    private static RtValue Native(Tensor t) => new() { Kind = RtKind.Tensor, P = t.Handle };
+
+    private unsafe Tensor CallRaw(RtValue* args, int n, Tensor a, Tensor? b)
+    {
+        Interrupt.ThrowIfRequested();
+        int code = NativeMethods.rt_op_call(Handle, args, n, out var results, out int count);
         GC.KeepAlive(a);
-        return Single(code, results, n);
+        GC.KeepAlive(b);
+        return Single(code, results, count);
     }
 
     private unsafe Tensor Single(int code, RtValue* results, int n)
