@@ -67,7 +67,7 @@ public static class TensorView
         {
             sb.Append("<div style=\"color:#555\">").Append(WebUtility.HtmlEncode(Stats(x, count))).Append("</div>");
             if (ImageLayout(shape, dtype) is { } image) sb.Append(Image(x, image.height, image.width, image.channels));
-            sb.Append("<pre style=\"margin:4px 0\">").Append(WebUtility.HtmlEncode(Preview(x, shape, dtype))).Append("</pre>");
+            sb.Append("<pre style=\"margin:4px 0;max-height:24em;overflow:auto\">").Append(WebUtility.HtmlEncode(Preview(x, shape, dtype))).Append("</pre>");
         }
         else if (dtype.IsComplex())
             sb.Append("<div style=\"color:#555\">complex values: view them with .Real(), .Imag() or .Abs()</div>");
