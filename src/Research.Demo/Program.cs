@@ -5,7 +5,7 @@ using static Research.Torch.Torch;
 // raw Research.Torch tensors, a dispose scope per step, and prints its loss falling.
 int steps = args.Length > 0 && int.TryParse(args[0], out var s) ? s : 2000;
 ManualSeed(0);
-Console.WriteLine($"Research.Torch on libtorch {Research.Torch.Torch.Version} ({NumThreads} threads, {(CudaIsAvailable ? "CUDA" : "CPU")})");
+Console.WriteLine($"Research.Torch on libtorch {Research.Torch.Torch.LibtorchVersion} ({NumThreads} threads, {(CudaIsAvailable ? "CUDA" : "CPU")})");
 
 var w1 = (Tensor.RandN(2, 64) * 0.5).RequiresGrad_();
 var b1 = Tensor.Zeros([64], requiresGrad: true);

@@ -41,8 +41,8 @@ public static class Torch
     /// <summary>Number of visible CUDA devices (0 for CPU builds).</summary>
     public static int CudaDeviceCount => NativeMethods.rt_cuda_device_count();
 
-    /// <summary>libtorch's version, e.g. "1.13.1".</summary>
-    public static string Version => Marshal.PtrToStringUTF8(NativeMethods.rt_torch_version()) ?? "";
+    /// <summary>The loaded libtorch's version, e.g. "1.13.0" (Debian's 1.13.1 package reports its headers' 1.13.0).</summary>
+    public static string LibtorchVersion => Marshal.PtrToStringUTF8(NativeMethods.rt_torch_version()) ?? "";
 
     /// <summary>libtorch's build configuration (BLAS, OpenMP, CUDA...), as torch.__config__.show().</summary>
     public static string BuildConfig => Marshal.PtrToStringUTF8(NativeMethods.rt_build_config()) ?? "";

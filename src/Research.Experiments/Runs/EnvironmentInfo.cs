@@ -25,7 +25,7 @@ public sealed record EnvironmentInfo(
         var commit = Git(dir, "rev-parse HEAD");
         var status = commit is null ? null : Git(dir, "status --porcelain --untracked-files=no");
         var build = typeof(EnvironmentInfo).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "unknown";
-        return new EnvironmentInfo(commit, status is null ? null : status.Length > 0, Research.Torch.Torch.Version,
+        return new EnvironmentInfo(commit, status is null ? null : status.Length > 0, Research.Torch.Torch.LibtorchVersion,
             RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, build, device,
             Research.Torch.Torch.NumThreads, Environment.MachineName);
     }
