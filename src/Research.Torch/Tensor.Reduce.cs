@@ -17,8 +17,11 @@ public partial class Tensor
 
     private static OpArg Dims(long[]? dims) => dims is null || dims.Length == 0 ? OpArg.None : dims;
 
+    // The all-element reductions take no dtype: an optional enum parameter would capture x.Sum(0)
+    // (the literal 0 converts to any enum) and silently sum everything. Convert first: x.Double().Sum().
+
     /// <summary>Sum of all elements.</summary>
-    public Tensor Sum(DType? dtype = null) => s_sum.Call(this, OpArg.Of(dtype));
+    public Tensor Sum() => s_sum.Call(this, OpArg.None);
 
     /// <summary>Sum over <paramref name="dim"/>.</summary>
     public Tensor Sum(long dim, bool keepDim = false, DType? dtype = null) => s_sumDim.Call(this, new[] { dim }, keepDim, OpArg.Of(dtype));
@@ -27,7 +30,7 @@ public partial class Tensor
     public Tensor Sum(long[] dims, bool keepDim = false, DType? dtype = null) => s_sumDim.Call(this, dims, keepDim, OpArg.Of(dtype));
 
     /// <summary>Mean of all elements.</summary>
-    public Tensor Mean(DType? dtype = null) => s_mean.Call(this, OpArg.Of(dtype));
+    public Tensor Mean() => s_mean.Call(this, OpArg.None);
 
     /// <summary>Mean over <paramref name="dim"/>.</summary>
     public Tensor Mean(long dim, bool keepDim = false) => s_meanDim.Call(this, new[] { dim }, keepDim, OpArg.None);

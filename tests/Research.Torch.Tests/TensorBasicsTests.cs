@@ -109,3 +109,17 @@ public class TensorBasicsTests
         Assert.Contains("...", Tensor.Zeros(2000).ToString());
     }
 }
+
+public class OverloadTrapTests
+{
+    [Fact]
+    public void SumAndMeanOfDimensionZeroReduceOnlyThatDimension()
+    {
+        using var scope = Research.Torch.Torch.NewScope();
+        var x = Tensor.Ones(2, 3);
+        Assert.Equal([3L], x.Sum(0).Shape);
+        Assert.Equal([3L], x.Mean(0).Shape);
+        Assert.Equal([2L], x.Sum(1).Shape);
+        Assert.Empty(x.Sum().Shape);
+    }
+}
