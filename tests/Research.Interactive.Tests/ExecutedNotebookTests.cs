@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Research.Interactive.Tests;
+
+/// <summary>
+/// The whole path a user takes: a notebook with a live loss curve and a figure, executed headless by Debian's
+/// nbconvert with our kernel, exported to HTML, and opened in Chromium with the network cut off.
+/// </summary>
+[Collection(DisplayCollection.Name)]
+public sealed class ExecutedNotebookTests(BrowserFixture browser)
+{
+    private static readonly string[] Cells =
+    [
+        """
+        var curve = new LossCurve("offline curve").Show();
+        for (int step = 0; step < 50; step++) curve.Add("loss", step, 1.0 / (step + 1));
+        curve.Complete();
+        """,
+        """
+        display(new Figure([new Scatter { X = new double[] { 1, 2, 3 }, Y = new double[] { 3, 1, 2 } }], new Layout { Title = "a figure" }));
+        """,
+    ];
+
+    [Fact]
+    public async Task ExecutedNotebookHtmlShowsTheFinishedCurveWithoutNetwork()
+    {
+        var dir = Directory.CreateTempSubdirectory("nb-offline-").FullName;
+        try
+        {
+            var notebook = Path.Combine(dir, "offline.ipynb");
+            File.WriteAllText(notebook, Notebook(Cells).ToJsonString());
+            var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repo.Root };
+            psi.ArgumentList.Add(Path.Combine(Repo.Root, "environment", "notebooks.sh"));
+            psi.ArgumentList.Add(notebook);
+            psi.Environment["NOTEBOOKS_OUT"] = Path.Combine(dir, "out");
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(3)), "notebooks.sh did not finish in 3 minutes");
+            Assert.True(p.ExitCode == 0, $"notebooks.sh failed:\n{await stdout}\n{await stderr}");
+
+            var html = Directory.GetFiles(Path.Combine(dir, "out"), "offline.html", SearchOption.AllDirectories).Single();
+            var (page, blocked) = await browser.OfflinePageAsync();
+            await page.GotoAsync(new Uri(html).AbsoluteUri);
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('.js-plotly-plot').length >= 2", null, new() { Timeout = 30_000 });
+            var points = await page.EvaluateAsync<int[]>("() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(g => g.data[0].x.length)");
+            Assert.Equal([50, 3], points);   // the saved notebook holds the curve's final state, not its first frame
+            Assert.Empty(blocked);
+            await page.ScreenshotAsync(new() { Path = Repo.Artifacts("executed-notebook.png"), FullPage = true });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static JsonObject Notebook(string[] cells) => new()
+    {
+        ["nbformat"] = 4,
+        ["nbformat_minor"] = 5,
+        ["metadata"] = new JsonObject
+        {
+            ["kernelspec"] = new JsonObject { ["name"] = "research-csharp", ["display_name"] = "C# (Research)", ["language"] = "csharp" },
+            ["language_info"] = new JsonObject { ["name"] = "csharp" },
+        },
+        ["cells"] = new JsonArray(cells.Select((source, i) => (JsonNode)new JsonObject
+        {
+            ["cell_type"] = "code",
+            ["id"] = $"cell{i}",
+            ["metadata"] = new JsonObject(),
+            ["execution_count"] = null,
+            ["outputs"] = new JsonArray(),
+            ["source"] = source,
+        }).ToArray()),
+    };
+}
