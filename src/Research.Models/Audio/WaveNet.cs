@@ -197,13 +197,14 @@ public sealed class WaveNet : Module<Tensor, Tensor>
     /// divided by <paramref name="temperature"/> (0: always the most likely code). The history starts with
     /// <paramref name="prime"/> codes [batch, n] or [n] when given, else with one silent sample (code classes/2);
     /// before the first sample the network sees zeros, exactly as the causal padding of <see cref="Forward"/>.
-    /// A <paramref name="seed"/> reseeds the global generator first.
+    /// Draws come from a private generator seeded with <paramref name="seed"/> (inverse-CDF sampling), so the result
+    /// depends on the seed only, not on other work sharing libtorch's global generator.
     /// </summary>
-    public Tensor Generate(long samples, ulong? seed = null, double temperature = 1.0, Tensor? prime = null, long batch = 1)
+    public Tensor Generate(long samples, int seed = 0, double temperature = 1.0, Tensor? prime = null, long batch = 1)
     {
         if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), samples, "must be ≥ 0");
         if (temperature < 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be ≥ 0");
-        if (seed is { } s) ManualSeed(s);
+        var random = new Random(seed);
         var device = Input.Weight.Device;
         using var noGrad = NoGrad();
         using var scope = NewScope();
@@ -220,12 +221,21 @@ public sealed class WaveNet : Module<Tensor, Tensor>
         {
             using var step = NewScope();
             var logits = queues.Step(current);                                    // [batch, classes]
-            current = temperature == 0
-                ? logits.ArgMax(1)
-                : (logits / temperature).Softmax(1).Multinomial(1).Squeeze(1);    // [batch]
+            current = temperature == 0 ? logits.ArgMax(1) : Sample(logits / temperature, random);   // [batch]
             result[t] = step.Keep(current);
         }
         return scope.Keep(samples == 0 ? Tensor.Zeros([history.Size(0), 0], DType.Int64, device) : Tensor.Stack(result, 1));
+    }
+
+    /// <summary>One draw per row of softmax(logits) [batch, classes]: the number of CDF values below u ~ U(0, 1).</summary>
+    private static Tensor Sample(Tensor logits, Random random)
+    {
+        using var scope = NewScope();
+        var cdf = logits.Double().Softmax(1).CumSum(1);                           // [batch, classes]
+        var u = new double[logits.Size(0)];
+        for (int i = 0; i < u.Length; i++) u[i] = random.NextDouble();
+        var below = cdf < Tensor.From(u, u.Length, 1).To(logits.Device);
+        return scope.Keep(below.Sum(dim: 1).Clamp(0, logits.Size(1) - 1));
     }
 
     internal Tensor Encode(Tensor x)

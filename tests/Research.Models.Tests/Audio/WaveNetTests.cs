@@ -108,6 +108,22 @@ public class WaveNetTests
     }
 
     [Fact]
+    public void SamplesFollowTheTemperedSoftmax()
+    {
+        using var scope = NewScope();
+        ManualSeed(8);
+        using var model = new WaveNet(Small);
+        const int draws = 20000;
+        var prime = Tensor.Full([draws, 5], 100, DType.Int64);                            // the same history in every row
+        Tensor probabilities;
+        using (NoGrad()) probabilities = (model.Forward(prime.Narrow(0, 0, 1)).Select(2, 4).Squeeze(0) / 0.5).Softmax(0);   // [256]
+        var codes = model.Generate(1, seed: 3, temperature: 0.5, prime: prime).Squeeze(1);   // [draws]
+        var frequencies = codes.BinCount(minLength: 256).Double() / draws;
+        var totalVariation = 0.5 * (frequencies - probabilities.Double()).Abs().Sum().Item<double>();
+        Assert.True(totalVariation < 0.05, $"total variation between sample frequencies and softmax(logits / T): {totalVariation:F3}");
+    }
+
+    [Fact]
     public void GreedyGenerationFollowsTheForwardArgmax()
     {
         using var scope = NewScope();
