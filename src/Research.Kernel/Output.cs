@@ -96,6 +96,7 @@ internal static class MimeBundle
     {
         var data = new JsonObject();
         if (value is null) { data[Plain] = "null"; return data; }
+        Research.Interactive.Formatters.Register();   // idempotent; the kernel starts it in the background
         // Figures, live views and players carry their own bundle (e.g. text/html + application/vnd.plotly.v1+json).
         if (value is Research.Interactive.IMimeRenderable renderable)
             return renderable.ToMimeBundle().ToJson();
