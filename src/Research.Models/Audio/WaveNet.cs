@@ -89,32 +89,6 @@ public sealed class GatedResidualLayer : Module
         return (output, skip);
     }
 
-    /// <summary>
-    /// The same layer for one time step, from its taps [x[t−(k−1)d], …, x[t−d], x[t]] (each [batch, R]), as the
-    /// convolutions would compute at t → (output [batch, R], skip [batch, S]).
-    /// </summary>
-    public (Tensor Output, Tensor Skip) Step(Tensor[] taps)
-    {
-        using var scope = NewScope();
-        var stacked = Tensor.Cat(taps, 1);                                        // [batch, k·R], oldest tap first
-        var z = StepConv(Filter, stacked).Tanh() * StepConv(Gate, stacked).Sigmoid();   // [batch, G]
-        var output = taps[^1] + StepConv(Residual, z);
-        var skip = StepConv(Skip, z);
-        scope.Keep(output, skip);
-        return (output, skip);
-    }
-
-    /// <summary>
-    /// A causal convolution evaluated at the newest position from its stacked taps [batch, k·in] (oldest first):
-    /// y_t = Σ_j W[:, :, j] x_{t−(k−1−j)d} + b, i.e. one matrix product with W permuted to [out, k·in].
-    /// </summary>
-    internal static Tensor StepConv(Conv1d conv, Tensor stackedTaps)
-    {
-        using var scope = NewScope();
-        var w = conv.Weight.Permute(0, 2, 1).Reshape(conv.OutChannels, -1);      // [out, k·in], tap-major like the stack
-        return scope.Keep(F.Linear(stackedTaps, w, conv.Bias));
-    }
-
     protected override string ExtraRepr() => $"kernel_size={KernelSize}, dilation={Dilation}";
 }
 
@@ -181,15 +155,19 @@ public sealed class WaveNet : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Teacher-forced negative log-likelihood in nats per sample of codes [batch, time]: the mean over t of
-    /// −log p(x[t+1] | x[≤t]) (the first sample is only conditioned on).
+    /// Teacher-forced negative log-likelihood in nats per sample of codes [batch, time]: the mean of
+    /// −log p(x[t] | x[&lt;t]) over the targets t ≥ <paramref name="conditionOn"/>; the first
+    /// <paramref name="conditionOn"/> samples (at least one) are only conditioned on.
     /// </summary>
-    public Tensor NextSampleNll(Tensor codes)
+    public Tensor NextSampleNll(Tensor codes, long conditionOn = 1)
     {
-        using var scope = NewScope();
         long time = codes.Size(1);
-        var logits = Forward(codes.Narrow(1, 0, time - 1));                       // [batch, classes, time − 1]
-        return scope.Keep(F.CrossEntropy(logits, codes.Narrow(1, 1, time - 1)));
+        if (conditionOn < 1 || conditionOn >= time)
+            throw new ArgumentOutOfRangeException(nameof(conditionOn), conditionOn, $"must be in [1, {time - 1}] for {time} samples");
+        using var scope = NewScope();
+        var logits = Forward(codes.Narrow(1, 0, time - 1));                       // logits[t] predicts x[t+1]: [batch, classes, time − 1]
+        var scored = logits.Narrow(2, conditionOn - 1, time - conditionOn);
+        return scope.Keep(F.CrossEntropy(scored, codes.Narrow(1, conditionOn, time - conditionOn)));
     }
 
     /// <summary>
@@ -264,48 +242,91 @@ public sealed class WaveNet : Module<Tensor, Tensor>
 /// </summary>
 public sealed class WaveNetQueues : IDisposable
 {
-    private readonly WaveNet _model;
-    private readonly Ring[] _queues;                                              // per convolution: its last (k−1)·d inputs
+    private readonly Ring[] _queues;                                              // per dilated convolution: its last (k−1)·d inputs
+    private readonly StepConv _input, _head1, _head2;
+    private readonly (StepConv FilterGate, StepConv Residual, StepConv Skip, int KernelSize, int Dilation)[] _layers;
+    private readonly int _classes, _inputKernel;
 
-    /// <summary>Creates empty (zero) queues for <paramref name="batch"/> parallel sequences.</summary>
+    /// <summary>
+    /// Creates zero queues for <paramref name="batch"/> parallel sequences and snapshots the weights of
+    /// <paramref name="model"/> (later training does not reach these queues).
+    /// </summary>
     public WaveNetQueues(WaveNet model, long batch)
     {
-        _model = model;
         var c = model.Config;
         var device = model.Input.Weight.Device;
         var dtype = model.Input.Weight.DType;
-        _queues = new Ring[model.Layers.Length + 1];
+        _classes = c.Classes;
+        _inputKernel = c.InputKernelSize;
+        using var noGrad = NoGrad();
+        _input = new StepConv(model.Input);
+        _head1 = new StepConv(model.Head1);
+        _head2 = new StepConv(model.Head2);
+        _layers = model.Layers.Select(l => (new StepConv(l.Filter, l.Gate), new StepConv(l.Residual), new StepConv(l.Skip), l.KernelSize, l.Dilation)).ToArray();
+        _queues = new Ring[_layers.Length + 1];
         _queues[0] = new Ring(c.InputKernelSize - 1, [batch, c.Classes], dtype, device);
-        for (int i = 0; i < model.Layers.Length; i++)
-            _queues[i + 1] = new Ring((c.KernelSize - 1) * model.Layers[i].Dilation, [batch, c.ResidualChannels], dtype, device);
+        for (int i = 0; i < _layers.Length; i++)
+            _queues[i + 1] = new Ring((c.KernelSize - 1) * _layers[i].Dilation, [batch, c.ResidualChannels], dtype, device);
     }
 
     /// <summary>Samples stepped so far.</summary>
     public long Time { get; private set; }
 
-    /// <summary>Feeds codes x[t] [batch] and returns the logits [batch, classes] of p(x[t+1] | x[≤t]).</summary>
+    /// <summary>
+    /// Feeds codes x[t] [batch] and returns the logits [batch, classes] of p(x[t+1] | x[≤t]): the layers of
+    /// <see cref="GatedResidualLayer"/> at one position, each convolution a matrix product with its stacked taps.
+    /// </summary>
     public Tensor Step(Tensor codes)
     {
         using var scope = NewScope();
-        var config = _model.Config;
-        var oneHot = F.OneHot(codes, config.Classes).To(_model.Input.Weight.DType);   // [batch, classes]
-        var h = GatedResidualLayer.StepConv(_model.Input, Tensor.Cat(_queues[0].Taps(oneHot, config.InputKernelSize, 1), 1));   // [batch, R]
+        using var noGrad = NoGrad();
+        var oneHot = F.OneHot(codes, _classes).To(_input.Weight.DType);            // [batch, classes]
+        var h = _input.Apply(_queues[0].Taps(oneHot, _inputKernel, 1));            // h_0: [batch, R]
         Tensor? skips = null;
-        for (int i = 0; i < _model.Layers.Length; i++)
+        for (int i = 0; i < _layers.Length; i++)
         {
-            var layer = _model.Layers[i];
-            (h, var skip) = layer.Step(_queues[i + 1].Taps(h, layer.KernelSize, layer.Dilation));   // [batch, R], [batch, S]
-            skips = skips is null ? skip : skips + skip;
+            var (filterGate, residual, skip, kernel, dilation) = _layers[i];
+            var fg = filterGate.Apply(_queues[i + 1].Taps(h, kernel, dilation)).Chunk(2, 1);   // W_f * h, W_g * h: [batch, G] each
+            var z = fg[0].Tanh() * fg[1].Sigmoid();                               // z = tanh(W_f * h) ⊙ σ(W_g * h)
+            h = h + residual.Apply([z]);                                          // h + V_r z
+            skips = skips is null ? skip.Apply([z]) : skips + skip.Apply([z]);    // Σ_ℓ V_s z
         }
         Time++;
-        var hidden = GatedResidualLayer.StepConv(_model.Head1, skips!.Relu()).Relu();
-        return scope.Keep(GatedResidualLayer.StepConv(_model.Head2, hidden));  // [batch, classes]
+        return scope.Keep(_head2.Apply([_head1.Apply([skips!.Relu()]).Relu()]));  // [batch, classes]
     }
 
-    /// <summary>Frees the queued activations.</summary>
+    /// <summary>Frees the queued activations and the weight snapshots.</summary>
     public void Dispose()
     {
         foreach (var queue in _queues) queue.Dispose();
+        foreach (var conv in _layers.SelectMany(l => new[] { l.FilterGate, l.Residual, l.Skip }).Append(_input).Append(_head1).Append(_head2)) conv.Dispose();
+    }
+
+    /// <summary>
+    /// A causal convolution evaluated at the newest position only: y_t = Σ_j W[:, :, j] x_{t−(k−1−j)d} + b, one matrix
+    /// product of the stacked taps [batch, k·in] (oldest first) with W permuted to [out, k·in]. Several convolutions
+    /// over the same input (filter and gate) stack their outputs.
+    /// </summary>
+    private sealed class StepConv : IDisposable
+    {
+        public StepConv(params Conv1d[] convs)
+        {
+            using var scope = NewScope();
+            Weight = scope.Keep(Tensor.Cat(convs.Select(c => c.Weight.Permute(0, 2, 1).Reshape(c.OutChannels, -1)).ToArray(), 0)).DetachFromScope();
+            Bias = convs.All(c => c.Bias is not null) ? scope.Keep(Tensor.Cat(convs.Select(c => (Tensor)c.Bias!).ToArray(), 0)).DetachFromScope() : null;
+        }
+
+        public Tensor Weight { get; }                                             // [out, k·in]
+
+        public Tensor? Bias { get; }                                              // [out]
+
+        public Tensor Apply(Tensor[] taps) => F.Linear(taps.Length == 1 ? taps[0] : Tensor.Cat(taps, 1), Weight, Bias);
+
+        public void Dispose()
+        {
+            Weight.Dispose();
+            Bias?.Dispose();
+        }
     }
 
     /// <summary>A fixed-length FIFO of past inputs x_{t−n}, …, x_{t−1} of one convolution, filled with zeros at first.</summary>
