@@ -31,9 +31,9 @@ public sealed class MinGruExperiment : IExperiment
     public string Title => "minGRU: a GRU as a parallel scan (Feng et al., 2024), and negative eigenvalues for parity (Grazzi et al., 2024)";
 
     /// <inheritdoc />
-    public string Claim =>
-        $"minGRU's log-space scan equals the sequential loop in float64 (relative error < {Float64Tolerance:E0}) and a training step through it is faster " +
-        $"than through the loop at T = {Lengths[^1]} (batch 1, 16 channels, one thread); and {ParityStudy.Claim}";
+    public string Claim => string.Create(CultureInfo.InvariantCulture,
+        $"minGRU's log-space scan equals the sequential loop in float64 (relative error < {Float64Tolerance:0E+0}) and a training step through it is faster " +
+        $"than through the loop at T = {Lengths[^1]} (batch 1, 16 channels, one thread); and {ParityStudy.Claim}");
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -67,7 +67,7 @@ public sealed class MinGruExperiment : IExperiment
         var last = timing[^1];
         bool agrees = worst64 < Float64Tolerance, faster = last.ScanTrain < last.LoopTrain;
         var detail = string.Create(CultureInfo.InvariantCulture,
-            $"scan vs loop in float64: max relative error {worst64:E1} {(agrees ? "<" : "≥")} {Float64Tolerance:E0} (float32 {agreement[^1].Float32:E1} at T={agreement[^1].T}); " +
+            $"scan vs loop in float64: max relative error {worst64:0.0E+0} {(agrees ? "<" : "≥")} {Float64Tolerance:0E+0} (float32 {agreement[^1].Float32:0.0E+0} at T={agreement[^1].T}); " +
             $"training step at T={last.T}: scan {last.ScanTrain:F1} ms, loop {last.LoopTrain:F1} ms ({last.LoopTrain / last.ScanTrain:F1}x{(faster ? "" : ", not faster")}); {parity.Detail}");
         var metrics = new Dictionary<string, double>(parity.Metrics)
         {
