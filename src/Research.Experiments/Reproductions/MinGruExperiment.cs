@@ -39,7 +39,7 @@ public sealed class MinGruExperiment : IExperiment
     public ExperimentResult Run(ExperimentContext context)
     {
         using var threads = ThreadLimit.ForSmallModels();
-        int repeats = 7;
+        const int repeats = 7;
         context.Run.AddHyperparameters(new { lengths = Lengths, timing_repeats = repeats, timing_threads = 1 });
 
         var agreement = Lengths.Select(T => Agreement(T, context.Seed)).ToArray();
