@@ -173,7 +173,8 @@ public sealed class WaveNet : Module<Tensor, Tensor>
     /// <summary>
     /// Samples <paramref name="samples"/> codes [batch, samples] one at a time from p(x_t | x_&lt;t) with the logits
     /// divided by <paramref name="temperature"/> (0: always the most likely code). The history starts with
-    /// <paramref name="prime"/> codes [batch, n] or [n] when given, else with one silent sample (code classes/2);
+    /// <paramref name="prime"/> codes [batch, n] or [n] when given, else with one silent sample (code classes/2) in each of
+    /// <paramref name="batch"/> sequences;
     /// before the first sample the network sees zeros, exactly as the causal padding of <see cref="Forward"/>.
     /// Draws come from a private generator seeded with <paramref name="seed"/> (inverse-CDF sampling), so the result
     /// depends on the seed only, not on other work sharing libtorch's global generator.
