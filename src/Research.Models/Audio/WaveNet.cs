@@ -1,3 +1,4 @@
+using System.Text;
 using Research.Torch;
 using Research.Torch.NN;
 using static Research.Torch.Torch;
@@ -36,6 +37,14 @@ public sealed record WaveNetConfig(
     /// With kernel 2 everywhere: 2 + Blocks·(2^LayersPerBlock − 1).
     /// </summary>
     public int ReceptiveField => 1 + (InputKernelSize - 1) + Dilations.Sum(d => (KernelSize - 1) * d);
+
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append($"Classes = {Classes}, ResidualChannels = {ResidualChannels}, GateChannels = {GateChannels}, SkipChannels = {SkipChannels}, ");
+        builder.Append($"HeadChannels = {HeadChannels}, Blocks = {Blocks}, LayersPerBlock = {LayersPerBlock}, KernelSize = {KernelSize}, ");
+        builder.Append($"InputKernelSize = {InputKernelSize}, ReceptiveField = {ReceptiveField}");
+        return true;
+    }
 }
 
 /// <summary>
