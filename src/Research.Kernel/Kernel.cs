@@ -40,9 +40,6 @@ internal sealed class JupyterKernel : IPublisher
         Console.SetError(_streams.Stderr);
         Console.SetIn(new KernelStdin(this));
         Display.Target = new KernelDisplayTarget(this, _streams);
-        // Registering the formatters loads .NET Interactive's Formatter and libtorch: off the start-up path
-        // (MimeBundle.For registers again before formatting, which waits for this if it is still running).
-        _ = Task.Run(Research.Interactive.Formatters.Register);
         _transport.Start();
         new Thread(() => Loop(_shell, Channel.Shell)) { IsBackground = true, Name = "shell" }.Start();
         new Thread(() => Loop(_control, Channel.Control)) { IsBackground = true, Name = "control" }.Start();

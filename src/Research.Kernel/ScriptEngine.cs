@@ -55,15 +55,18 @@ internal sealed partial class ScriptEngine
         });
         // Warm the compile-and-run path once more on a throwaway branch (user state continues from the base
         // state); cells do not wait for this.
-        _ = _initial.ContinueWith(async t =>
+        WarmedUp = _initial.ContinueWith(async t =>
         {
             if (_state is not null || t.Status != TaskStatus.RanToCompletion) return;
             try { await t.Result.ContinueWithAsync("1 + 1", _options.WithFilePath("warmup")); Log.Debug("warm-up: done"); }
             catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
-        }, TaskScheduler.Default);
+        }, TaskScheduler.Default).Unwrap();
     }
 
     public Task WarmUp => _initial;
+
+    /// <summary>Completes after the background warm-up compile.</summary>
+    public Task WarmedUp { get; }
 
     private ScriptState<object> State => _state ?? _initial.GetAwaiter().GetResult();
 
