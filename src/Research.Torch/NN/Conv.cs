@@ -1,10 +1,14 @@
 namespace Research.Torch.NN;
 
-/// <summary>Shared parts of <see cref="Conv1d"/> and <see cref="Conv2d"/>: weight [out, in/groups, kernel...], PyTorch's initialisation.</summary>
-public abstract class ConvNd : WeightedLayer
+/// <summary>
+/// What every convolution shares: channels, kernel, stride, dilation and groups per spatial dimension, and a
+/// weight created with PyTorch's default initialisation ([out, in/groups, k...], or [in, out/groups, k...]
+/// when transposed).
+/// </summary>
+public abstract class ConvolutionBase : WeightedLayer
 {
-    private protected ConvNd(int n, long inChannels, long outChannels, Dims kernelSize, Dims stride, Padding padding, Dims dilation,
-        long groups, bool bias, PaddingMode paddingMode, DType? dtype, Device? device)
+    private protected ConvolutionBase(int n, long inChannels, long outChannels, Dims kernelSize, Dims stride, Dims dilation,
+        long groups, bool bias, bool transposed, DType? dtype, Device? device)
     {
         if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
             throw new ArgumentException($"in channels ({inChannels}) and out channels ({outChannels}) must be divisible by groups ({groups})");
@@ -13,10 +17,9 @@ public abstract class ConvNd : WeightedLayer
         KernelSize = kernelSize.For(n, "kernel size");
         Stride = stride.IsEmpty ? Enumerable.Repeat(1L, n).ToArray() : stride.For(n, "stride");
         Dilation = dilation.IsEmpty ? Enumerable.Repeat(1L, n).ToArray() : dilation.For(n, "dilation");
-        Padding = padding;
         Groups = groups;
-        PaddingMode = paddingMode;
-        var weight = RegisterParameter("weight", NewParameter([outChannels, inChannels / groups, .. KernelSize], dtype, device));
+        long[] shape = transposed ? [inChannels, outChannels / groups, .. KernelSize] : [outChannels, inChannels / groups, .. KernelSize];
+        var weight = RegisterParameter("weight", NewParameter(shape, dtype, device));
         Init.DefaultWeight(weight);
         if (bias) Init.DefaultBias(RegisterParameter("bias", NewParameter([outChannels], dtype, device)), Init.Fans(weight).FanIn);
     }
@@ -36,11 +39,23 @@ public abstract class ConvNd : WeightedLayer
     /// <summary>Dilation per spatial dimension.</summary>
     public long[] Dilation { get; }
 
-    /// <summary>Padding: sizes, same, valid or causal.</summary>
-    public Padding Padding { get; }
-
     /// <summary>Number of channel groups.</summary>
     public long Groups { get; }
+}
+
+/// <summary>Shared parts of <see cref="Conv1d"/> and <see cref="Conv2d"/>: padding (sizes, same, valid, causal) and its fill.</summary>
+public abstract class ConvNd : ConvolutionBase
+{
+    private protected ConvNd(int n, long inChannels, long outChannels, Dims kernelSize, Dims stride, Padding padding, Dims dilation,
+        long groups, bool bias, PaddingMode paddingMode, DType? dtype, Device? device)
+        : base(n, inChannels, outChannels, kernelSize, stride, dilation, groups, bias, transposed: false, dtype, device)
+    {
+        Padding = padding;
+        PaddingMode = paddingMode;
+    }
+
+    /// <summary>Padding: sizes, same, valid or causal.</summary>
+    public Padding Padding { get; }
 
     /// <summary>What the padding is filled with.</summary>
     public PaddingMode PaddingMode { get; }
@@ -77,53 +92,25 @@ public sealed class Conv2d : ConvNd
         WithWeight(w => F.Conv2d(input, w, Bias, Stride, Padding, Dilation, Groups, PaddingMode));
 }
 
-/// <summary>Shared parts of the transposed convolutions: weight [in, out/groups, kernel...].</summary>
-public abstract class ConvTransposeNd : WeightedLayer
+/// <summary>Shared parts of the transposed convolutions: weight [in, out/groups, kernel...], output padding.</summary>
+public abstract class ConvTransposeNd : ConvolutionBase
 {
     private readonly int _n;
 
     private protected ConvTransposeNd(int n, long inChannels, long outChannels, Dims kernelSize, Dims stride, Dims padding, Dims outputPadding,
         long groups, bool bias, Dims dilation, DType? dtype, Device? device)
+        : base(n, inChannels, outChannels, kernelSize, stride, dilation, groups, bias, transposed: true, dtype, device)
     {
-        if (groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
-            throw new ArgumentException($"in channels ({inChannels}) and out channels ({outChannels}) must be divisible by groups ({groups})");
         _n = n;
-        InChannels = inChannels;
-        OutChannels = outChannels;
-        KernelSize = kernelSize.For(n, "kernel size");
-        Stride = stride.IsEmpty ? Enumerable.Repeat(1L, n).ToArray() : stride.For(n, "stride");
         PaddingSizes = padding.IsEmpty ? new long[n] : padding.For(n, "padding");
         OutputPadding = outputPadding.IsEmpty ? new long[n] : outputPadding.For(n, "output padding");
-        Dilation = dilation.IsEmpty ? Enumerable.Repeat(1L, n).ToArray() : dilation.For(n, "dilation");
-        Groups = groups;
-        var weight = RegisterParameter("weight", NewParameter([inChannels, outChannels / groups, .. KernelSize], dtype, device));
-        Init.DefaultWeight(weight);
-        if (bias) Init.DefaultBias(RegisterParameter("bias", NewParameter([outChannels], dtype, device)), Init.Fans(weight).FanIn);
     }
-
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
-
-    /// <summary>Kernel size per spatial dimension.</summary>
-    public long[] KernelSize { get; }
-
-    /// <summary>Stride per spatial dimension.</summary>
-    public long[] Stride { get; }
 
     /// <summary>Implicit zero padding removed from both sides of the output.</summary>
     public long[] PaddingSizes { get; }
 
     /// <summary>Extra size added to one side of the output.</summary>
     public long[] OutputPadding { get; }
-
-    /// <summary>Dilation per spatial dimension.</summary>
-    public long[] Dilation { get; }
-
-    /// <summary>Number of channel groups.</summary>
-    public long Groups { get; }
 
     /// <summary>Upsamples [batch, in, ...] → [batch, out, ...].</summary>
     public override Tensor Forward(Tensor input) => WithWeight(w => _n == 1
