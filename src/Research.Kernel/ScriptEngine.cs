@@ -33,6 +33,13 @@ internal sealed partial class ScriptEngine
 
     public ScriptEngine(string baseDirectory)
     {
+        // Meanwhile, on the other core, compile a throwaway script against the bare framework: this JITs
+        // Roslyn's parser, binder and emitter while the references load.
+        _ = Task.Run(() =>
+        {
+            try { CSharpScript.Create<object>("1 + 1", ScriptOptions.Default).Compile(); Log.Debug("warm-up: compiler"); }
+            catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
+        });
         // Build options and the base state (references + imports) in the background: this also warms
         // up Roslyn's parser, binder and emitter so the first cell is fast.
         _initial = Task.Run(async () =>
