@@ -28,6 +28,14 @@ public class KernelTests : IClassFixture<BasicSession>
     }
 
     [Fact]
+    public void Load_script_files_and_reference_assemblies_and_cached_packages()
+    {
+        Assert.Equal("42", _s["load_csx"].Result);
+        Assert.Equal("3", _s["r_dll"].Result);
+        Assert.Equal("Assert", _s["r_nuget"].Result);
+    }
+
+    [Fact]
     public void State_is_carried_across_cells()
     {
         Assert.Equal("ok", _s["state_define"].Status);

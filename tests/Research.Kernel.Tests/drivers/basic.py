@@ -29,6 +29,16 @@ try:
     res["await"] = run(kc, "await Task.Delay(10);\n\"awaited\"")
     res["torch_ns"] = run(kc, "typeof(Research.Interactive.Display).Assembly.GetName().Name")
     res["nuget_missing"] = run(kc, "#r \"nuget: No.Such.Package.Anywhere, 1.2.3\"")
+    # #load of a script file, #r of an assembly by path, #r of a package from the local NuGet cache
+    import os, tempfile
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(dll)))))))
+    csx = os.path.join(tempfile.mkdtemp(), "helpers.csx")
+    with open(csx, "w") as f:
+        f.write("int Loaded(int v) => v + 1;\n")
+    res["load_csx"] = run(kc, f"#load \"{csx}\"\nLoaded(41)")
+    bench = os.path.join(repo, "tools", "Research.Bench", "bin", "Release", "net10.0", "Research.Bench.dll")
+    res["r_dll"] = run(kc, f"#r \"{bench}\"\nResearch.Bench.TorchBenchmark.Rounds")
+    res["r_nuget"] = run(kc, "#r \"nuget: xunit.assert, 2.9.3\"\ntypeof(Xunit.Assert).Name")
     # completion / inspection / is_complete
     code = "var text = \"abc\";\ntext.Len"
     res["complete_member"] = reply_to(kc, kc.complete(code, len(code)))
