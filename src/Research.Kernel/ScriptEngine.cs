@@ -33,13 +33,6 @@ internal sealed partial class ScriptEngine
 
     public ScriptEngine(string baseDirectory)
     {
-        // Meanwhile, on the other core, compile a throwaway script against the bare framework: this JITs
-        // Roslyn's parser, binder and emitter while the references load.
-        _ = Task.Run(() =>
-        {
-            try { CSharpScript.Create<object>("1 + 1", ScriptOptions.Default).Compile(); Log.Debug("warm-up: compiler"); }
-            catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
-        });
         // Build options and the base state (references + imports) in the background: this also warms
         // up Roslyn's parser, binder and emitter so the first cell is fast.
         _initial = Task.Run(async () =>
@@ -56,24 +49,22 @@ internal sealed partial class ScriptEngine
                 .WithLanguageVersion(LanguageVersion.Latest)
                 .WithAllowUnsafe(true);
             Log.Debug("warm-up: options built");
+            // On the other core, compile a throwaway cell with the same references: it JITs Roslyn's binder
+            // and emitter and reads the references' metadata while the base state is built.
+            var options = _options;
+            _ = Task.Run(() =>
+            {
+                try { CSharpScript.Create<object>("1 + 1", options.WithFilePath("warmup"), typeof(KernelGlobals)).Compile(); Log.Debug("warm-up: compiler"); }
+                catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
+            });
             var state = await CSharpScript.RunAsync("", _options.WithFilePath("cell0"), _globals, typeof(KernelGlobals));
             Log.Debug("warm-up: base state");
             return state;
         });
-        // Warm the compile-and-run path once more on a throwaway branch (user state continues from the base
-        // state); cells do not wait for this.
-        WarmedUp = _initial.ContinueWith(async t =>
-        {
-            if (_state is not null || t.Status != TaskStatus.RanToCompletion) return;
-            try { await t.Result.ContinueWithAsync("1 + 1", _options.WithFilePath("warmup")); Log.Debug("warm-up: done"); }
-            catch (Exception e) { Log.Debug($"warm-up: {e.Message}"); }
-        }, TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>Completes once the base state (references + imports) is built.</summary>
     public Task WarmUp => _initial;
-
-    /// <summary>Completes after the background warm-up compile.</summary>
-    public Task WarmedUp { get; }
 
     private ScriptState<object> State => _state ?? _initial.GetAwaiter().GetResult();
 
