@@ -10,9 +10,8 @@ public partial class Tensor
         s_div = new("div", "Tensor"), s_divS = new("div", "Scalar"), s_divMode = new("div", "Tensor_mode"),
         s_neg = new("neg"), s_rem = new("remainder", "Tensor"), s_remS = new("remainder", "Scalar"),
         s_pow = new("pow", "Tensor_Tensor"), s_powS = new("pow", "Tensor_Scalar"), s_rpow = new("pow", "Scalar"),
-        s_add_ = new("add_", "Tensor"), s_addS_ = new("add_", "Scalar"), s_sub_ = new("sub_", "Tensor"),
-        s_mul_ = new("mul_", "Tensor"), s_mulS_ = new("mul_", "Scalar"), s_div_ = new("div_", "Tensor"),
-        s_divS_ = new("div_", "Scalar"), s_addcmul_ = new("addcmul_"), s_addcdiv_ = new("addcdiv_"),
+        s_add_ = new("add_", "Tensor"), s_addS_ = new("add_", "Scalar"), s_sub_ = new("sub_", "Tensor"), s_subS_ = new("sub_", "Scalar"),
+        s_mulS_ = new("mul_", "Scalar"), s_divS_ = new("div_", "Scalar"), s_addcmul_ = new("addcmul_"), s_addcdiv_ = new("addcdiv_"),
         s_lerp_ = new("lerp_", "Scalar"), s_lerp = new("lerp", "Scalar"), s_lerpT = new("lerp", "Tensor"),
         s_zero_ = new("zero_"), s_fill_ = new("fill_", "Scalar"), s_copy_ = new("copy_"), s_clampMin_ = new("clamp_min_"),
         s_sqrt_ = new("sqrt_"), s_normal_ = new("normal_"), s_uniform_ = new("uniform_"),
@@ -185,26 +184,29 @@ public partial class Tensor
 
     /// <summary>self += alpha * other, in place.</summary>
     public Tensor Add_(Tensor other, Scalar? alpha = null) =>
-        InPlace(alpha is { } a ? s_add_.Call(this, other, a) : s_add_.CallTensor(this, other));
+        FastOps.InPlace(FastOps.Binary.Add, this, other, alpha) ?? InPlace(s_add_.Call(this, other, alpha!.Value));
 
     /// <summary>self += value, in place.</summary>
-    public Tensor Add_(Scalar value) => InPlace(s_addS_.CallTensor(this, value));
+    public Tensor Add_(Scalar value) => FastOps.InPlace(FastOps.Binary.Add, this, value) ?? InPlace(s_addS_.CallTensor(this, value));
 
     /// <summary>self -= alpha * other, in place.</summary>
     public Tensor Sub_(Tensor other, Scalar? alpha = null) =>
-        InPlace(alpha is { } a ? s_sub_.Call(this, other, a) : s_sub_.CallTensor(this, other));
+        FastOps.InPlace(FastOps.Binary.Sub, this, other, alpha) ?? InPlace(s_sub_.Call(this, other, alpha!.Value));
+
+    /// <summary>self -= value, in place.</summary>
+    public Tensor Sub_(Scalar value) => FastOps.InPlace(FastOps.Binary.Sub, this, value) ?? InPlace(s_subS_.CallTensor(this, value));
 
     /// <summary>self *= other, in place.</summary>
-    public Tensor Mul_(Tensor other) => InPlace(s_mul_.CallTensor(this, other));
+    public Tensor Mul_(Tensor other) => FastOps.InPlace(FastOps.Binary.Mul, this, other)!;
 
     /// <summary>self *= value, in place.</summary>
-    public Tensor Mul_(Scalar value) => InPlace(s_mulS_.CallTensor(this, value));
+    public Tensor Mul_(Scalar value) => FastOps.InPlace(FastOps.Binary.Mul, this, value) ?? InPlace(s_mulS_.CallTensor(this, value));
 
     /// <summary>self /= other, in place.</summary>
-    public Tensor Div_(Tensor other) => InPlace(s_div_.CallTensor(this, other));
+    public Tensor Div_(Tensor other) => FastOps.InPlace(FastOps.Binary.Div, this, other)!;
 
     /// <summary>self /= value, in place.</summary>
-    public Tensor Div_(Scalar value) => InPlace(s_divS_.CallTensor(this, value));
+    public Tensor Div_(Scalar value) => FastOps.InPlace(FastOps.Binary.Div, this, value) ?? InPlace(s_divS_.CallTensor(this, value));
 
     /// <summary>self += value * t1 * t2, in place.</summary>
     public Tensor AddCMul_(Tensor t1, Tensor t2, Scalar value) => InPlace(s_addcmul_.Call(this, t1, t2, value));

@@ -47,6 +47,9 @@ public static class OpCatalog
         new("broadcast_row", (x, y) => x + y[0], "x + y[0]"),
         new("broadcast_col", (x, y) => x * y[.., 0..1], "x * y[:, 0:1]"),
         new("add_alpha", (x, y) => x.Add(y, 0.5), "torch.add(x, y, alpha=0.5)"),
+        new("inplace_add_sub", (x, y) => x.Clone().Add_(y, 0.5).Sub_(y.Square()).Sub_(x, 2), "x.clone().add_(y, alpha=0.5).sub_(y.square()).sub_(x, alpha=2)"),
+        new("inplace_mul_div", (x, y) => x.Clone().Mul_(y).Div_(y.Abs() + 1).Mul_(3).Div_(2).Add_(1.5).Sub_(0.25),
+            "x.clone().mul_(y).div_(y.abs() + 1).mul_(3).div_(2).add_(1.5).sub_(0.25)"),
         new("where", (x, y) => Tensor.Where(x > y, x, y), "torch.where(x > y, x, y)"),
         new("masked_fill", (x, y) => x.MaskedFill(x < 0, 0.25), "x.masked_fill(x < 0, 0.25)"),
         // reductions

@@ -44,6 +44,18 @@ public class TensorBasicsTests
     }
 
     [Fact]
+    public void InPlaceArithmeticKeepsIntegerTensorsInteger()
+    {
+        using var scope = NewScope();
+        var n = Tensor.From(new long[] { 1, 2, 3 });
+        var same = n.Add_(Tensor.From(new long[] { 1, 1, 1 }), 2).Mul_(2).Sub_(Tensor.Ones([3], DType.Int64));
+        Assert.Same(n, same);
+        Assert.Equal(DType.Int64, n.DType);
+        Assert.Equal([5L, 7, 9], n.ToArray<long>());
+        Assert.ThrowsAny<TorchException>(() => n.Add_(Tensor.Ones(3), 0.5));   // PyTorch: float alpha on integer tensors
+    }
+
+    [Fact]
     public void SeedsMakeRandomTensorsReproducible()
     {
         using var scope = NewScope();

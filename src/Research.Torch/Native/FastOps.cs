@@ -25,4 +25,28 @@ internal static class FastOps
         NativeRuntime.Check(code);
         return new Tensor(result);
     }
+
+    /// <summary>
+    /// self op= alpha·other in place (alpha applies to add and sub only; 1 when null); returns self, or null
+    /// when alpha is neither an int nor a double.
+    /// </summary>
+    public static Tensor? InPlace(Binary op, Tensor self, Tensor other, Scalar? alpha = null)
+    {
+        var a = alpha ?? 1;
+        if (a.Kind is not (RtKind.Int or RtKind.Double)) return null;
+        Interrupt.ThrowIfRequested();
+        int code = NativeMethods.rt_binary_inplace((int)op, self.Handle, other.Handle, a.Kind == RtKind.Int ? 1 : 0, a.I, a.D);
+        GC.KeepAlive(other);
+        NativeRuntime.Check(code);
+        return self;
+    }
+
+    /// <summary>self op= number in place; null when the number is not an int or a double.</summary>
+    public static Tensor? InPlace(Binary op, Tensor self, Scalar s)
+    {
+        if (s.Kind is not (RtKind.Int or RtKind.Double)) return null;
+        Interrupt.ThrowIfRequested();
+        NativeRuntime.Check(NativeMethods.rt_binary_scalar_inplace((int)op, self.Handle, s.Kind == RtKind.Int ? 1 : 0, s.I, s.D));
+        return self;
+    }
 }

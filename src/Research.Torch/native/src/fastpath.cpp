@@ -41,3 +41,36 @@ RT_API int32_t rt_binary_scalar(int32_t op, void* a, int32_t is_int, int64_t i, 
     }
   });
 }
+
+// In-place self op= alpha·other (alpha only for add/sub), with nothing returned: the caller keeps its handle.
+RT_API int32_t rt_binary_inplace(int32_t op, void* a, void* b, int32_t alpha_is_int, int64_t alpha_i, double alpha_d) {
+  rt_enter_thread();
+  return rt_try([&] {
+    auto& x = T(a);
+    const auto& y = T(b);
+    at::Scalar alpha = alpha_is_int ? at::Scalar(alpha_i) : at::Scalar(alpha_d);
+    switch (op) {
+      case RT_ADD: x.add_(y, alpha); break;
+      case RT_SUB: x.sub_(y, alpha); break;
+      case RT_MUL: x.mul_(y); break;
+      case RT_DIV: x.div_(y); break;
+      default: throw std::invalid_argument("unknown in-place operator " + std::to_string(op));
+    }
+  });
+}
+
+// In-place self op= number.
+RT_API int32_t rt_binary_scalar_inplace(int32_t op, void* a, int32_t is_int, int64_t i, double d) {
+  rt_enter_thread();
+  return rt_try([&] {
+    auto& x = T(a);
+    at::Scalar s = is_int ? at::Scalar(i) : at::Scalar(d);
+    switch (op) {
+      case RT_ADD: x.add_(s); break;
+      case RT_SUB: x.sub_(s); break;
+      case RT_MUL: x.mul_(s); break;
+      case RT_DIV: x.div_(s); break;
+      default: throw std::invalid_argument("unknown in-place scalar operator " + std::to_string(op));
+    }
+  });
+}
