@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Executes notebooks headless with the `research-csharp` kernel and writes executed copies and HTML reports:
 #   environment/notebooks.sh                      every notebooks/**/*.ipynb
-#   environment/notebooks.sh notebooks/kernel/hello.ipynb ...
+#   environment/notebooks.sh notebooks/sequence/mingru.ipynb ...
 # Output: artifacts/notebooks/<family>/<id>.ipynb and .html (family = the notebook's folder name;
 # NOTEBOOKS_OUT overrides artifacts/notebooks). Parameters reach notebooks through the environment:
 #   RESEARCH_SCALE=smoke|cpu|gpu (default smoke here, as in CI)   RESEARCH_DEVICE (default cpu)

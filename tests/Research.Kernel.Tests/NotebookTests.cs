@@ -20,7 +20,7 @@ public class NotebookTests
     [Fact]
     public void Hello_notebook_runs_headless_with_outputs_and_html()
     {
-        var (code, stdout, stderr, outDir) = RunNotebooks(Path.Combine(Harness.RepoRoot, "notebooks", "kernel", "hello.ipynb"));
+        var (code, stdout, stderr, outDir) = RunNotebooks(Path.Combine(Harness.RepoRoot, "tests", "Research.Kernel.Tests", "notebooks", "kernel", "hello.ipynb"));
         Assert.True(code == 0, stdout + stderr);
         var executed = Path.Combine(outDir, "kernel", "hello.ipynb");
         Assert.True(File.Exists(Path.Combine(outDir, "kernel", "hello.html")));
