@@ -32,7 +32,7 @@ public static class Preloaded
     {
         "System", "System.IO", "System.Linq", "System.Text", "System.Collections.Generic",
         "System.Threading", "System.Threading.Tasks", "System.Diagnostics",
-        "Research.Torch", "Research.Torch.NN", "Research.Torch.Optim", "Research.Torch.Data", "Research.Torch.Serialization",
+        "Research.Torch", "Research.Torch.NN", "Research.Torch.Optim", "Research.Torch.Data", "Research.Torch.Serialization", "Research.Torch.Audio",
         "Research.Interactive", "Research.Experiments", "Research.Experiments.Data", "Research.Experiments.Audio",
     };
 

@@ -1,6 +1,7 @@
 using Research.Experiments.Audio;
 using Research.Experiments.Data;
 using Research.Torch;
+using Research.Torch.Audio;
 
 namespace Research.Experiments.Tests;
 

@@ -1,4 +1,5 @@
 using Research.Torch;
+using Research.Torch.Audio;
 
 namespace Research.Interactive;
 
@@ -29,8 +30,17 @@ internal static class Spectrogram
     public static double[] BinFrequencies(int nFft, int sampleRate) =>
         Enumerable.Range(0, nFft / 2 + 1).Select(k => (double)k * sampleRate / nFft).ToArray();
 
-    /// <summary>Mel power [band, frame]: the filterbank matrix [band, bin] times the power [bin, frame].</summary>
-    public static Tensor Mel(Tensor power, MelFilterbank bank) => bank.ToTensor(DType.Float64, power.Device).Matmul(power);
+    /// <summary>Mel power [band, frame]: HTK triangles (<see cref="MelFilterbank"/>, [bin, band]) applied to the power [bin, frame].</summary>
+    public static Tensor Mel(Tensor power, int sampleRate, int nMels, double fMin = 0, double? fMax = null)
+    {
+        using var filters = MelFilterbank.CreateTensor((int)power.Size(0), nMels, sampleRate, fMin, fMax);
+        using var bank = filters.To(power.Device, DType.Float64);
+        return bank.T.Matmul(power);
+    }
+
+    /// <summary>Centre frequencies (Hz) of the <paramref name="nMels"/> bands of <see cref="Mel"/>.</summary>
+    public static double[] MelCenters(int sampleRate, int nMels, double fMin = 0, double? fMax = null) =>
+        MelFilterbank.BandEdges(nMels, sampleRate, fMin, fMax)[1..^1];
 
     /// <summary>10·log10(power / reference), floored at −<paramref name="topDb"/> dB and rounded to 0.01 dB (keeps figure JSON small).</summary>
     public static Tensor Decibels(Tensor power, double reference, double topDb) =>

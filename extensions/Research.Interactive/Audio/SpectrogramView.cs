@@ -37,7 +37,7 @@ public static class SpectrogramView
         double fMin = 0, double? fMax = null, double topDb = 80, string? title = null)
     {
         var (db, times, centers) = MelBands(wave, sampleRate, nMels, nFft, hop, fMin, fMax, topDb);
-        var heatmap = SpectrogramHeatmap(db, times, centers.Select(MelFilterbank.HzToMel).ToArray(), topDb);
+        var heatmap = SpectrogramHeatmap(db, times, centers.Select(f => Research.Torch.Audio.Mel.FromHz(f)).ToArray(), topDb);
         heatmap.HoverTemplate = "%{x:.3f} s, %{y:.0f} mel: %{z:.1f} dB<extra></extra>";
         var layout = SpectrogramLayout(title ?? "Mel spectrogram", "frequency (Hz, mel scale)");
         layout.YAxis = MelAxis(fMin, fMax ?? sampleRate / 2.0);
@@ -68,9 +68,8 @@ public static class SpectrogramView
             (tTimes, gTimes) = (tt, gt);
             if (mel)
             {
-                var bank = MelFilterbank.Create(nMels, nFft, sampleRate);
-                (tPow, gPow) = (Spectrogram.Mel(tPow, bank), Spectrogram.Mel(gPow, bank));
-                freqs = bank.CenterFrequencies.Select(MelFilterbank.HzToMel).ToArray();
+                (tPow, gPow) = (Spectrogram.Mel(tPow, sampleRate, nMels), Spectrogram.Mel(gPow, sampleRate, nMels));
+                freqs = Spectrogram.MelCenters(sampleRate, nMels).Select(f => Research.Torch.Audio.Mel.FromHz(f)).ToArray();
             }
             else freqs = Spectrogram.BinFrequencies(nFft, sampleRate);
             // One reference for both: the louder of the two peaks.
@@ -126,9 +125,8 @@ public static class SpectrogramView
         using var scope = Research.Torch.Torch.NewScope();
         using var noGrad = Research.Torch.Torch.NoGrad();
         var (power, times) = Spectrogram.Power(wave, sampleRate, nFft, hop);
-        var bank = MelFilterbank.Create(nMels, nFft, sampleRate, fMin, fMax);
-        var mel = Spectrogram.Mel(power, bank);
-        return (Spectrogram.Rows(Spectrogram.Decibels(mel, Spectrogram.Peak(mel), topDb)), times, bank.CenterFrequencies);
+        var mel = Spectrogram.Mel(power, sampleRate, nMels, fMin, fMax);
+        return (Spectrogram.Rows(Spectrogram.Decibels(mel, Spectrogram.Peak(mel), topDb)), times, Spectrogram.MelCenters(sampleRate, nMels, fMin, fMax));
     }
 
     /// <summary>A heatmap with time across and frequency up: rows are [bin][frame], as plotly's z.</summary>
@@ -148,7 +146,7 @@ public static class SpectrogramView
         return new Axis
         {
             Title = "frequency (Hz, mel scale)",
-            TickVals = hz.Select(MelFilterbank.HzToMel).ToArray(),
+            TickVals = hz.Select(f => Research.Torch.Audio.Mel.FromHz(f)).ToArray(),
             TickText = hz.Select(f => f >= 1000 ? $"{f / 1000:0.#}k" : $"{f:0}").ToArray(),
         };
     }

@@ -1,4 +1,5 @@
 using Research.Torch;
+using Research.Torch.Audio;
 using static Research.Torch.Torch;
 
 namespace Research.Experiments.Audio;

@@ -1,4 +1,4 @@
-namespace Research.Experiments.Audio;
+namespace Research.Torch.Audio;
 
 /// <summary>Which Hz↔mel formula to use.</summary>
 public enum MelScale
