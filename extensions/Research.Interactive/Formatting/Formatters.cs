@@ -14,7 +14,7 @@ public static class Formatters
 {
     private static readonly object Gate = new();
     private static readonly ConcurrentDictionary<Type, bool> Registered = new();
-    private static bool _registered;
+    private static volatile bool _registered;
 
     /// <summary>
     /// Registers the formatters (figures and live views, record tables, Research.Torch tensors and modules); calling it
@@ -22,6 +22,7 @@ public static class Formatters
     /// </summary>
     public static void Register()
     {
+        if (_registered) return;   // hosts call this before every value they format
         lock (Gate)
         {
             if (_registered) return;
