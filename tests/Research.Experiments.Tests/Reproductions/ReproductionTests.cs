@@ -6,29 +6,6 @@ namespace Research.Experiments.Tests.Reproductions;
 
 public class ReproductionTests
 {
-    // Runs the experiment at smoke scale in a temporary runs root and checks what `research run` promises.
-    private static (ExperimentResult Result, RunSummary Summary, List<MetricPoint> Points) RunSmoke(IExperiment experiment, string root)
-    {
-        int threads = NumThreads;
-        var (result, dir) = ExperimentRunner.Run(experiment, Scale.Smoke, Device.CPU, root: root);
-        Assert.Equal(threads, NumThreads);                                              // the experiment restores the thread count
-        Assert.True(result.ClaimHolds, $"{experiment.Id}: {result.Detail}");
-        foreach (var f in new[] { "config.json", "metrics.jsonl", "summary.json", "log.txt" })
-            Assert.True(File.Exists(Path.Combine(dir, f)), $"{f} missing in {dir}");
-        var summary = Run.ReadSummary(dir)!;
-        Assert.True(summary.ClaimPassed);
-        Assert.Equal(result.Detail, summary.ClaimDetail);
-        foreach (var (name, value) in result.Metrics) Assert.Equal(value, summary.FinalMetrics[name]);
-        return (result, summary, MetricsLog.Read(Path.Combine(dir, "metrics.jsonl")));
-    }
-
-    private static void AssertCurve(List<MetricPoint> points, string name, int count)
-    {
-        var curve = points.Where(p => p.Name == name).ToList();
-        Assert.True(curve.Count == count, $"{name}: {curve.Count} points, expected {count}");
-        Assert.All(curve, p => Assert.True(double.IsFinite(p.Value), $"{name} at step {p.Step} is {p.Value}"));
-    }
-
     [Fact]
     public void RegistryListsTheReproductionsWithTheirFamilies()
     {
@@ -42,42 +19,42 @@ public class ReproductionTests
     public void MinGruSmokeRunHoldsScanEqualsLoopSpeedAndParity()
     {
         using var dir = new TempDirectory();
-        var (result, _, points) = RunSmoke(new MinGruExperiment(), dir.Path);
+        var (result, _, points) = SmokeRun.Run(new MinGruExperiment(), dir.Path);
         Assert.True(result.Metrics["float64_relative_error"] < MinGruExperiment.Float64Tolerance);
         Assert.True(result.Metrics["scan_train_ms"] < result.Metrics["loop_train_ms"]);
         Assert.True(result.Metrics["signed_accuracy"] >= 0.9);
         Assert.True(result.Metrics["positive_accuracy"] <= ParityStudy.PositiveCeiling);
         foreach (var name in new[] { "agreement/float64", "agreement/float32", "timing/scan_train_ms", "timing/loop_train_ms" })
             Assert.Equal(MinGruExperiment.Lengths.Select(T => (long)T), points.Where(p => p.Name == name).Select(p => p.Step));
-        AssertCurve(points, "signed/loss", 150);
-        AssertCurve(points, "positive/loss", 150);
-        AssertCurve(points, "eval/signed_accuracy", 10);
-        AssertCurve(points, "accuracy_vs_length/signed", 3);
+        SmokeRun.AssertCurve(points, "signed/loss", 150);
+        SmokeRun.AssertCurve(points, "positive/loss", 150);
+        SmokeRun.AssertCurve(points, "eval/signed_accuracy", 10);
+        SmokeRun.AssertCurve(points, "accuracy_vs_length/signed", 3);
     }
 
     [Fact]
     public void SirenSmokeRunBeatsReluByTwoDecibels()
     {
         using var dir = new TempDirectory();
-        var (result, _, points) = RunSmoke(new SirenExperiment(), dir.Path);
+        var (result, _, points) = SmokeRun.Run(new SirenExperiment(), dir.Path);
         Assert.True(result.Metrics["psnr_gap"] >= SirenExperiment.RequiredGap(Scale.Smoke));
-        foreach (var name in new[] { "siren/loss", "siren/psnr", "relu/loss", "relu/psnr" }) AssertCurve(points, name, 100);
-        AssertCurve(points, "eval/psnr_gap", 10);
+        foreach (var name in new[] { "siren/loss", "siren/psnr", "relu/loss", "relu/psnr" }) SmokeRun.AssertCurve(points, name, 100);
+        SmokeRun.AssertCurve(points, "eval/psnr_gap", 10);
     }
 
     [Fact]
     public void DfaSmokeRunStaysCloseToBackpropAndAligns()
     {
         using var dir = new TempDirectory();
-        var (result, _, points) = RunSmoke(new DfaExperiment(), dir.Path);
+        var (result, _, points) = SmokeRun.Run(new DfaExperiment(), dir.Path);
         Assert.True(result.Metrics["accuracy_gap"] <= DfaExperiment.AllowedGap(Scale.Smoke));
         Assert.True(result.Metrics["weight_angle_final"] < Math.Min(90, result.Metrics["weight_angle_initial"]));
         long steps = result.Training!.Steps;
-        AssertCurve(points, "dfa/loss", (int)steps);
-        AssertCurve(points, "backprop/loss", (int)steps);
-        AssertCurve(points, "eval/dfa_accuracy", 8 + 1);                               // before training and after each epoch
-        AssertCurve(points, "alignment/weight_angle", 8 + 1);
-        AssertCurve(points, "alignment/signal_angle_layer3", 8 + 1);
+        SmokeRun.AssertCurve(points, "dfa/loss", (int)steps);
+        SmokeRun.AssertCurve(points, "backprop/loss", (int)steps);
+        SmokeRun.AssertCurve(points, "eval/dfa_accuracy", 8 + 1);                               // before training and after each epoch
+        SmokeRun.AssertCurve(points, "alignment/weight_angle", 8 + 1);
+        SmokeRun.AssertCurve(points, "alignment/signal_angle_layer3", 8 + 1);
     }
 
     [Fact]
