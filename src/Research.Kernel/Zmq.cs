@@ -7,7 +7,7 @@ internal static unsafe partial class Zmq
 {
     private const string Lib = "libzmq.so.5";
 
-    public const int PUB = 1, REP = 4, ROUTER = 6, PULL = 7, PUSH = 8;
+    public const int PUB = 1, REP = 4, ROUTER = 6, PULL = 7, PUSH = 8, XPUB = 9;
     public const int SNDMORE = 2, DONTWAIT = 1;
     public const int LINGER = 17, RCVMORE = 13, SNDHWM = 23, RCVHWM = 24, LAST_ENDPOINT = 32;
     public const short POLLIN = 1;

@@ -187,6 +187,14 @@ public class LifecycleTests
     private static JsonObject Scenario(string name) => Harness.Driver("lifecycle.py", Harness.KernelDll, name);
 
     [Fact]
+    public void Iopub_messages_wait_for_the_first_subscriber()
+    {
+        var r = Scenario("late_iopub");
+        Assert.Equal("ok", (string)r["reply_status"]!);
+        Assert.Equal(new[] { "busy", "idle" }, r["states"]!.AsArray().Select(x => (string)x!));
+    }
+
+    [Fact]
     public void Interrupt_stops_cooperative_cells_and_orphans_runaway_ones()
     {
         var r = Scenario("interrupt");

@@ -4,6 +4,16 @@ using static Research.Torch.Torch;
 // Trains a small MLP for N steps, written the obvious way with a scope per step, in a process of its
 // own so that nothing else moves its memory; prints "step N live N rss N" lines (after a full GC)
 // for the memory test.
+// With the argument "lazy" it instead prints whether libtorch is mapped into the process after Research.Torch
+// is loaded and non-native API is used ("before"), and after the first tensor ("after").
+if (args is ["lazy"])
+{
+    Interrupt.Reset();
+    Console.WriteLine($"before {Interrupt.IsRequested} {LibtorchMapped()}");
+    using var one = Tensor.Ones(1);
+    Console.WriteLine($"after {one.Item<float>()} {LibtorchMapped()}");
+    return;
+}
 int steps = args.Length > 0 ? int.Parse(args[0]) : 10_000;
 ManualSeed(1);
 Tensor w1, b1, w2;
@@ -43,3 +53,5 @@ static long Rss()
         if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     return 0;
 }
+
+static bool LibtorchMapped() => File.ReadLines("/proc/self/maps").Any(l => l.Contains("libtorch_cpu"));

@@ -6,21 +6,27 @@ namespace Research.Torch.Tests;
 [Collection("memory")]
 public class MemoryTests
 {
+    /// <summary>Runs tests/Research.Torch.MemoryProbe in a process of its own and returns its standard output.</summary>
+    private static string RunProbe(string argument, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Research.Torch.MemoryProbe.dll"));
+        psi.ArgumentList.Add(argument);
+        using var p = Process.Start(psi)!;
+        var errors = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(timeout), $"the probe ({argument}) did not finish in {timeout}");
+        Assert.True(p.ExitCode == 0, $"probe ({argument}) failed: {errors.Result}");
+        return output;
+    }
+
     [Fact]
     public void TrainingStepsInScopesKeepLiveTensorsConstantAndRssFlat()
     {
         // The probe runs in a process of its own: the test host's JIT and other tests would move RSS.
         // The first 10,000 steps warm up (the GC sizes its nursery, allocators reach steady state);
         // the next 10,000 must not grow RSS by more than 2 %.
-        var probe = Path.Combine(AppContext.BaseDirectory, "Research.Torch.MemoryProbe.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(probe);
-        psi.ArgumentList.Add("20000");
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        var errors = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "the memory probe did not finish in 2 minutes");
-        Assert.True(p.ExitCode == 0, $"probe failed: {errors}");
+        var output = RunProbe("20000", TimeSpan.FromMinutes(2));
         var samples = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith("step "))
             .Select(l => l.Split(' '))
@@ -31,6 +37,16 @@ public class MemoryTests
         Assert.True(drift <= 0.02, $"RSS drifted {drift:P2} between step 10000 ({samples[10000].Rss / 1e6:F1} MB) and 20000 ({samples[20000].Rss / 1e6:F1} MB)");
         var loss = output.Split('\n').Single(l => l.StartsWith("loss ")).Split(' ');
         Assert.True(float.Parse(loss[2]) < float.Parse(loss[1]) * 0.2, $"the probe's model should learn: {loss[1]} -> {loss[2]}");
+    }
+
+    [Fact]
+    public void LibtorchLoadsAtTheFirstNativeCallNotWithTheAssembly()
+    {
+        // A fresh process: loading Research.Torch and using its managed-only API (Interrupt) must not map libtorch
+        // (a notebook kernel's first cell would pay ~0.3 s of CPU for it); the first tensor must.
+        var output = RunProbe("lazy", TimeSpan.FromMinutes(1));
+        Assert.Contains("before False False", output);
+        Assert.Contains("after 1 True", output);
     }
 
     [Fact]

@@ -4,28 +4,40 @@ using System.Runtime.InteropServices;
 
 namespace Research.Torch.Native;
 
-/// <summary>Loads the shim once per process and wires libtorch's process-wide hooks to .NET.</summary>
+/// <summary>
+/// Loads the shim once per process and wires libtorch's process-wide hooks to .NET. Loading is lazy: the
+/// first call into the shim loads it (and libtorch, ~0.3 s of CPU) and configures it before that call runs,
+/// so loading Research.Torch, or touching types that need no native code (e.g. <see cref="Interrupt"/>),
+/// costs nothing — a notebook kernel's first cell does not pay for libtorch unless it uses tensors.
+/// </summary>
 internal static unsafe class NativeRuntime
 {
-    private static int s_initialised;
+    private static readonly Lock s_gate = new();
+    private static bool s_configured;
 
-    // Runs when the assembly loads: libtorch must be configured before the first tensor exists.
+    // Runs when the assembly loads: only registers the resolver, which loads and configures the shim on first use.
 #pragma warning disable CA2255
     [ModuleInitializer]
 #pragma warning restore CA2255
-    internal static void Initialise()
+    internal static void Initialise() => NativeLibrary.SetDllImportResolver(typeof(NativeRuntime).Assembly, Resolve);
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
-        if (Interlocked.Exchange(ref s_initialised, 1) == 1) return;
-        NativeLibrary.SetDllImportResolver(typeof(NativeRuntime).Assembly, Resolve);
-        try
+        if (name != NativeMethods.Lib) return IntPtr.Zero;
+        var handle = Load(assembly);
+        // Configure before the call that asked for the library runs: libtorch must be set up before the first tensor
+        // exists. Configure's own calls re-enter here on this thread (the lock is reentrant) and find it configured;
+        // other threads wait until it is done.
+        lock (s_gate)
         {
-            Configure();
+            if (!s_configured)
+            {
+                s_configured = true;
+                try { Configure(); }
+                catch { s_configured = false; throw; }   // the next call tries again and reports the same error
+            }
         }
-        catch (DllNotFoundException)
-        {
-            // Reported, with what to do, by the first call that needs the library.
-            s_initialised = 0;
-        }
+        return handle;
     }
 
     private static void Configure()
@@ -41,9 +53,8 @@ internal static unsafe class NativeRuntime
     private static int? Positive(string variable) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var n) && n > 0 ? n : null;
 
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    private static IntPtr Load(Assembly assembly)
     {
-        if (name != NativeMethods.Lib) return IntPtr.Zero;
         var candidates = new List<string>();
         var overridePath = Environment.GetEnvironmentVariable("RESEARCH_TORCH_NATIVE");
         if (!string.IsNullOrEmpty(overridePath)) candidates.Add(overridePath);

@@ -1,7 +1,7 @@
 """Kernel lifecycle scenarios through jupyter_client: interrupt, restart, shutdown, parent death.
 usage: lifecycle.py <Research.Kernel.dll> <scenario>; prints one JSON object."""
 import json, os, signal, subprocess, sys, time
-from kerneltest import start, run, emit, install_spec
+from kerneltest import start, run, emit, install_spec, reply_to
 
 dll, scenario = sys.argv[1], sys.argv[2]
 
@@ -105,6 +105,31 @@ time.sleep(600)
         time.sleep(0.1)
     res["kernel_alive_after"] = alive(pid)
     res["exit_s"] = time.monotonic() - t
+elif scenario == "late_iopub":
+    # A client that subscribes to IOPub only after its first request was answered still gets that request's
+    # status messages (the kernel holds IOPub until the first subscriber): jupyter_client needs them to call the
+    # kernel ready without a retry round.
+    install_spec(dll)
+    from jupyter_client.manager import KernelManager
+    km = KernelManager(kernel_name="research-csharp"); km.start_kernel()
+    kc = km.client()
+    try:
+        kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+        msg_id = kc.kernel_info()
+        res["reply_status"] = reply_to(kc, msg_id, 60)["status"]
+        time.sleep(0.5)                        # well after the reply; within the kernel's 2 s grace
+        kc.iopub_channel.start()
+        states, deadline = [], time.monotonic() + 10
+        while "idle" not in states and time.monotonic() < deadline:
+            try:
+                m = kc.get_iopub_msg(timeout=0.5)
+            except Exception:
+                continue
+            if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "status":
+                states.append(m["content"]["execution_state"])
+        res["states"] = states
+    finally:
+        kc.stop_channels(); km.shutdown_kernel(now=True)
 else:
     raise SystemExit(f"unknown scenario {scenario}")
 emit(res)
