@@ -16,7 +16,8 @@ namespace Research.Experiments.Reproductions;
 /// Metrics per step: <c>block{t}/error</c> (‖û_t − u_y‖², t = 1 … T), <c>classifier/loss</c>, <c>backprop/loss</c>;
 /// per epoch (and at step 0): <c>eval/noprop_accuracy</c> (sampled chain, as in the paper), <c>eval/noprop_mean_accuracy</c>
 /// (posterior-mean chain), <c>eval/backprop_accuracy</c>, <c>eval/block{t}_error</c> (test denoising error); after training
-/// <c>chain/accuracy</c> at step t (arg-max of z_t along the inference chain) and the gradient isolation
+/// <c>chain/accuracy</c> at step t (arg-max of z_t along the inference chain), <c>chain/prediction_accuracy</c> at step t
+/// (arg-max of block t's prediction along it) and the gradient isolation
 /// <c>isolation/cross_gradient</c> (largest |∂L_t/∂θ_s|, s ≠ t) and <c>isolation/own_gradient</c> (smallest max |∂L_t/∂θ_t|).
 /// </summary>
 public sealed class NoPropExperiment : IExperiment
@@ -137,8 +138,9 @@ public sealed class NoPropExperiment : IExperiment
                 return new StepResult(Metrics: metrics);
             }, evaluate: _ => Evaluate(), run: context.Run);
 
-            var chain = ChainAccuracy(model, data.TestX, data.TestY);
+            var (chain, predictions) = ChainAccuracy(model, data.TestX, data.TestY);
             for (int t = 0; t <= Steps; t++) context.Run.Record(t, "chain/accuracy", chain[t]);
+            for (int t = 1; t <= Steps; t++) context.Run.Record(t, "chain/prediction_accuracy", predictions[t - 1]);
             var (cross, own) = GradientIsolation(model, data.TestX, data.TestY);
             context.Run.Record(steps, "isolation/cross_gradient", cross);
             context.Run.Record(steps, "isolation/own_gradient", own);
@@ -152,7 +154,7 @@ public sealed class NoPropExperiment : IExperiment
                 $"test accuracy after {epochs} epochs: NoProp {npAccuracy:F3} (posterior-mean chain {meanAccuracy:F3}), backprop {bpAccuracy:F3}, " +
                 $"gap {100 * (bpAccuracy - npAccuracy):F1} points {(close ? "≤" : ">")} {100 * allowedGap:F0}; " +
                 $"block test denoising errors fell to {errorRatio.Min():P0}–{errorRatio.Max():P0} of their initial values (worst block {worst}){(falling ? "" : $", not all below {ErrorDrop:P0}")}; " +
-                $"largest cross-block gradient {cross:G3} (own-block gradients ≥ {own:G3}); chain accuracy z_0 … z_T {string.Join(" ", chain.Select(a => a.ToString("F2", CultureInfo.InvariantCulture)))} ({result.Status})");
+                $"largest cross-block gradient {cross:G3} (own-block gradients ≥ {own:G3}); accuracy along the chain: z_0 … z_T {Join(chain)}, blocks' predictions û_1 … û_T {Join(predictions)} ({result.Status})");
             var metrics = new Dictionary<string, double>
             {
                 ["noprop_accuracy"] = npAccuracy,
@@ -175,6 +177,8 @@ public sealed class NoPropExperiment : IExperiment
         }
     }
 
+    private static string Join(double[] values) => string.Join(" ", values.Select(a => a.ToString("F2", CultureInfo.InvariantCulture)));
+
     /// <summary>The backprop baseline: a ReLU MLP inputs → 128 → 128 → 128 → classes (one block's depth and width).</summary>
     public static Sequential BackpropMlp(long inputs, long classes, Device? device = null) => new(
         new Linear(inputs, Hidden, device: device), new ReLU(),
@@ -192,14 +196,18 @@ public sealed class NoPropExperiment : IExperiment
     }
 
     /// <summary>
-    /// Accuracy of reading the class off each state z_0 … z_T of the sampled inference chain: the class embedding with the
-    /// largest inner product with z_t (arg-max of z_t for one-hot embeddings).
+    /// One sampled inference chain on (x, y), read at every step: <c>States[t]</c> is the accuracy of the class embedding with
+    /// the largest inner product with z_t (arg-max of z_t for one-hot embeddings), t = 0 … T; <c>Predictions[t − 1]</c> that of
+    /// block t's own class probabilities softmax(logits(x, z_{t−1})), t = 1 … T.
     /// </summary>
-    public static double[] ChainAccuracy(NoProp model, Tensor x, Tensor y)
+    public static (double[] States, double[] Predictions) ChainAccuracy(NoProp model, Tensor x, Tensor y)
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        return model.Trajectory(x).Select(z => z.Matmul(model.Embedding.T).ArgMax(-1).Eq(y).Double().Mean().Item<double>()).ToArray();
+        var states = model.Trajectory(x);
+        double Accuracy(Tensor scores) => scores.ArgMax(-1).Eq(y).Double().Mean().Item<double>();
+        return (states.Select(z => Accuracy(z.Matmul(model.Embedding.T))).ToArray(),
+                Enumerable.Range(1, model.Steps).Select(t => Accuracy(model.Block(t).Forward(x, states[t - 1]))).ToArray());
     }
 
     /// <summary>

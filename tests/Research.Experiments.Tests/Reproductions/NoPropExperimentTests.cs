@@ -37,6 +37,7 @@ public class NoPropExperimentTests
         SmokeRun.AssertCurve(points, "eval/noprop_accuracy", epochs + 1);
         SmokeRun.AssertCurve(points, "eval/backprop_accuracy", epochs + 1);
         SmokeRun.AssertCurve(points, "chain/accuracy", NoPropExperiment.Steps + 1);
+        SmokeRun.AssertCurve(points, "chain/prediction_accuracy", NoPropExperiment.Steps);
         // the chain starts from noise (chance level) and ends at the model's accuracy level
         var chain = points.Where(p => p.Name == "chain/accuracy").OrderBy(p => p.Step).Select(p => p.Value).ToArray();
         Assert.True(chain[0] < 0.3, $"z_0 accuracy {chain[0]}");
@@ -68,16 +69,23 @@ public class NoPropExperimentTests
     }
 
     [Fact]
-    public void ChainAccuracyReadsTheNearestClassEmbedding()
+    public void ChainAccuracyReadsStatesAndPredictionsOfOneChain()
     {
         using var scope = NewScope();
         ManualSeed(2);
         using var model = new NoProp(new NoPropConfig(Inputs: 5, Classes: 3, Hidden: 8, Steps: 2));
         var x = Tensor.RandN(40, 5);
         var y = Tensor.RandInt(0, 3, [40]);
-        var accuracy = NoPropExperiment.ChainAccuracy(model, x, y);
-        Assert.Equal(3, accuracy.Length);
-        Assert.All(accuracy, a => Assert.InRange(a, 0, 1));
+        ManualSeed(3);
+        var (states, predictions) = NoPropExperiment.ChainAccuracy(model, x, y);
+        Assert.Equal(3, states.Length);
+        Assert.Equal(2, predictions.Length);
+
+        // the same chain by hand: z_0 ~ N(0, I) from the same seed, then one step per block
+        ManualSeed(3);
+        var chain = model.Trajectory(x);
+        Assert.Equal(chain[1].ArgMax(-1).Eq(y).Double().Mean().Item<double>(), states[1], 12);
+        Assert.Equal(model.Block(2).Forward(x, chain[1]).ArgMax(-1).Eq(y).Double().Mean().Item<double>(), predictions[1], 12);
         Assert.InRange(NoPropExperiment.MeanChainAccuracy(model, x, y), 0, 1);
     }
 }
