@@ -103,7 +103,7 @@ public sealed class NoPropExperiment : IExperiment
                 MaxSteps = steps,
                 LearningRate = LearningRates.Constant(lr),
                 EvalEvery = sampler.BatchesPerEpoch,
-                FiniteCheckEvery = sampler.BatchesPerEpoch,         // NaN/Inf check once per epoch: every step costs more than the step
+                FiniteCheckEvery = sampler.BatchesPerEpoch,         // NaN/Inf check of the ~100 state tensors once per epoch (every step would double the time)
             });
             var batches = new FuncBatches<(Tensor X, Tensor Y)>(step =>
             {

@@ -136,7 +136,7 @@ public sealed class NoProp : Module<Tensor, Tensor>
         return states;
     }
 
-    /// <summary>Class logits of the chained inference: x [batch, inputs] → p̂_out(y | z_T) logits [batch, classes].</summary>
+    /// <summary>Class logits of the chained inference (sampled chain, libtorch's global generator): x [batch, inputs] → p̂_out(y | z_T) logits [batch, classes].</summary>
     public override Tensor Forward(Tensor x)
     {
         using var scope = NewScope();
