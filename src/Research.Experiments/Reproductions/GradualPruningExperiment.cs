@@ -166,7 +166,7 @@ public sealed class GradualPruningExperiment : IExperiment
     /// <inheritdoc />
     public string Claim =>
         "an MLP 64-128-128-128-10 pruned gradually (cubic schedule, per-layer magnitude masks) to 90 % sparsity beats a dense MLP about 4x narrower " +
-        "with at least as many non-zero parameters on digits, same epochs and Adam: over 5 seeds its mean test accuracy is ≥ 0.3 points higher and its mean " +
+        "with at least as many non-zero parameters on digits, same epochs and Adam: over 5 seeds (gpu: 10) its mean test accuracy is ≥ 0.3 points higher and its mean " +
         "test cross-entropy ≥ 0.02 nats lower (smoke, 20 epochs and 2 seeds: accuracy at most 1 point lower and cross-entropy not higher); " +
         "every layer ends with exactly round(0.9·n) weights pruned and every pruned weight is exactly zero";
 
@@ -255,7 +255,8 @@ public sealed class GradualPruningExperiment : IExperiment
                 $"small dense width {widths[s.Sparsity]}: {mainDense[0].Nonzeros} parameters; {schedule}");
 
             var state = new TensorState();
-            foreach (var (seed, x, sparse, t) in trainees) state.Add($"seed{seed}.{(sparse ? "sparse" : "dense")}{x.ToString(CultureInfo.InvariantCulture)}.{t.Hidden[0]}", new ModuleState(t.Model, t.Optimizer));
+            foreach (var (seed, x, sparse, t) in trainees)
+                state.Add(string.Create(CultureInfo.InvariantCulture, $"seed{seed}.{(sparse ? "large_sparse" : x == 0 ? "large_dense" : "small_dense")}{(x == 0 ? "" : $"_{100 * x:0.#}")}"), new ModuleState(t.Model, t.Optimizer));
             var trainer = context.CreateTrainer(new TrainerOptions
             {
                 MaxSteps = steps,

@@ -72,7 +72,7 @@ public sealed class MagnitudePruner
         Scope = scope;
         include ??= static (_, p) => p.Dim >= 2;
         var modules = module.NamedModules().ToDictionary(m => m.Name, m => m.Module);
-        using var noGrad = NoGrad();
+        var selected = new List<(string Name, Parameter Param, Module Owner, string Buffer)>();
         foreach (var (name, p) in module.NamedParameters())
         {
             if (!include(name, p)) continue;
@@ -80,11 +80,13 @@ public sealed class MagnitudePruner
             string bufferName = local.Replace('.', '_') + "_mask";
             if (owner.NamedBuffers().Any(b => b.Name == bufferName))
                 throw new InvalidOperationException($"'{name}' already has a pruning mask ('{bufferName}'): one pruner per parameter");
-            var mask = owner.RegisterBuffer(bufferName, p.Detach().OnesLike())!;
-            _layers.Add(new PrunedParameter(name, p, mask));
+            selected.Add((name, p, owner, bufferName));
         }
-        if (_layers.Count == 0)
+        if (selected.Count == 0)
             throw new ArgumentException($"no parameter of {module.GetType().Name} was selected for pruning (parameters: {string.Join(", ", module.NamedParameters().Select(p => p.Name))})", nameof(include));
+        using var noGrad = NoGrad();
+        foreach (var (name, p, owner, bufferName) in selected)              // registered only once every selected parameter passed the checks
+            _layers.Add(new PrunedParameter(name, p, owner.RegisterBuffer(bufferName, p.Detach().OnesLike())!));
     }
 
     /// <summary>How <see cref="Prune"/> ranks magnitudes.</summary>

@@ -316,6 +316,11 @@ public class MagnitudePrunerTests
         Assert.Throws<ArgumentNullException>(() => pruner.Update(null!, 0));
         Assert.Throws<ArgumentNullException>(() => new MagnitudePruner(null!));
 
+        using var half = new TwoLayer();                                                        // a rejected pruner registers no mask
+        new MagnitudePruner(half, include: (name, _) => name == "second.weight");
+        Assert.Throws<InvalidOperationException>(() => new MagnitudePruner(half));
+        Assert.Equal(["second.weight_mask"], half.NamedBuffers().Select(b => b.Name));
+
         using var other = new TwoLayer();
         Assert.Equal("scope", Assert.Throws<ArgumentOutOfRangeException>(() => new MagnitudePruner(other, (PruningScope)7)).ParamName);
         var none = Assert.Throws<ArgumentException>(() => new MagnitudePruner(other, include: (_, _) => false));
