@@ -45,6 +45,7 @@ internal sealed partial class ScriptEngine
                 .WithMetadataResolver(new KernelMetadataResolver(baseDirectory))
                 .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, baseDirectory))
                 .WithEmitDebugInformation(true)
+                .WithOptimizationLevel(OptimizationLevel.Release)
                 .WithFileEncoding(System.Text.Encoding.UTF8)
                 .WithLanguageVersion(LanguageVersion.Latest)
                 .WithAllowUnsafe(true);

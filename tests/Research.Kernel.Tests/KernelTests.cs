@@ -131,6 +131,13 @@ public class KernelTests : IClassFixture<BasicSession>
     }
 
     [Fact]
+    public void Cells_are_compiled_with_optimisations()
+    {
+        Assert.Equal("ok", _s["optimized"].Status);
+        Assert.Equal("True", _s["optimized"].Result);
+    }
+
+    [Fact]
     public void Missing_nuget_package_gives_a_clear_error()
     {
         var c = _s["nuget_missing"];

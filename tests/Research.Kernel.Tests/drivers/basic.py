@@ -27,6 +27,8 @@ try:
     res["throw_custom"] = run(kc, "throw new InvalidOperationException(\"boom \\u001b[31mred\\u001b[0m\");")
     res["html"] = run(kc, "new List<int> { 1, 2, 3 }")
     res["await"] = run(kc, "await Task.Delay(10);\n\"awaited\"")
+    # Cells are compiled optimised (Roslyn scripting's default is Debug: no JIT optimisation, C# loops ~2.5x slower)
+    res["optimized"] = run(kc, "var da = (System.Diagnostics.DebuggableAttribute?)Attribute.GetCustomAttribute(System.Reflection.Assembly.GetExecutingAssembly(), typeof(System.Diagnostics.DebuggableAttribute));\nda is null || !da.IsJITOptimizerDisabled")
     res["torch_ns"] = run(kc, "typeof(Research.Interactive.Display).Assembly.GetName().Name")
     res["nuget_missing"] = run(kc, "#r \"nuget: No.Such.Package.Anywhere, 1.2.3\"")
     # #load of a script file, #r of an assembly by path, #r of a package from the local NuGet cache
