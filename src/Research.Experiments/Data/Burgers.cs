@@ -92,9 +92,11 @@ public static class Burgers
     /// time <paramref name="time"/> in ⌈time / <paramref name="maxDt"/>⌉ equal steps of integrating-factor RK4 in Fourier space.
     /// With v̂ = e^(νκ²t) û the viscous term is integrated exactly and RK4 handles N(û) = −(iκ/2)·FFT(u²), where u is
     /// synthesised from the modes |k| ≤ n/3 only (2/3-rule dealiasing). Computes in float64 and returns float64 [batch, n].
-    /// The mean of u is conserved exactly (N has no k = 0 component).
+    /// The mean of u is conserved exactly (N has no k = 0 component). The default step, 5·10⁻³, is converged for the
+    /// random fields of <see cref="GaussianRandomField"/> at ν = 0.01 on 512 points (halving it changes u(·, 1) by ~10⁻⁸,
+    /// see the tests); the modes fast enough to be unstable for explicit RK4 are damped by e^(−νκ²Δt) within one step.
     /// </summary>
-    public static Tensor Solve(Tensor initial, double viscosity, double time, double maxDt = 1e-3)
+    public static Tensor Solve(Tensor initial, double viscosity, double time, double maxDt = 5e-3)
     {
         if (initial.Dim != 2) throw new ArgumentException($"expected u₀ as [batch, points], got {initial.ShapeString}", nameof(initial));
         long n = initial.Size(1);
@@ -141,7 +143,7 @@ public static class Burgers
     /// <see cref="GaussianRandomField"/> with <paramref name="seed"/>, solved by <see cref="Solve"/> in batches of
     /// <paramref name="batch"/> samples. Float64 on the CPU.
     /// </summary>
-    public static BurgersPairs Generate(int count, int points, double viscosity, int seed, double time = 1.0, double maxDt = 1e-3,
+    public static BurgersPairs Generate(int count, int points, double viscosity, int seed, double time = 1.0, double maxDt = 5e-3,
         double sigma = 25, double tau = 5, double alpha = 2, int batch = 256)
     {
         using var scope = NewScope();
@@ -150,6 +152,8 @@ public static class Burgers
         for (int start = 0; start < count; start += batch)
             finals.Add(Solve(initial.Narrow(0, start, Math.Min(batch, count - start)), viscosity, time, maxDt));
         var final = finals.Count == 1 ? finals[0] : Tensor.Cat(finals.ToArray(), 0);
+        if (!final.IsFinite().All().Item<bool>())
+            throw new InvalidOperationException($"the Burgers solver diverged (ν = {viscosity}, Δt ≤ {maxDt}, {points} points): take a smaller time step");
         return new BurgersPairs(scope.Keep(initial), scope.Keep(final));
     }
 
