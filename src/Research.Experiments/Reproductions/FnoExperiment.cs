@@ -45,7 +45,7 @@ public sealed record FnoSettings(int FinePoints, int TrainPoints, int[] EvalPoin
         var fno = new FourierNeuralOperatorConfig(Width: 24, Modes: 16, Layers: 4, ProjectionWidth: 64);
         var cnn = new ConvolutionalBaselineConfig(Width: 48, KernelSize: 5, Layers: 5, ProjectionWidth: 64, DilationGrowth: 2);
         return scale == Scale.Smoke
-            ? new(512, 128, [64, 128, 256, 512], 0.01, TrainSamples: 200, TestSamples: 50, fno, cnn, Steps: 200, Batch: 20, LearningRate: 3e-3,
+            ? new(512, 128, [64, 128, 256, 512], 0.01, TrainSamples: 160, TestSamples: 40, fno, cnn, Steps: 150, Batch: 20, LearningRate: 3e-3,
                 MaxFnoError: 0.10, MaxFnoRatio: 1.5, MinCnnRatio: 3)
             : new(512, 128, [64, 128, 256, 512], 0.01, TrainSamples: 600, TestSamples: 100, fno, cnn, Steps: 1000, Batch: 20, LearningRate: 2e-3,
                 MaxFnoError: 0.05, MaxFnoRatio: 1.5, MinCnnRatio: 3);
