@@ -110,12 +110,12 @@ public static class Burgers
         long bins = n / 2 + 1;
         int steps = Math.Max(1, (int)Math.Ceiling(time / maxDt - 1e-9));
         double dt = time / steps;
-        var kappa = (Tensor.Arange(bins, DType.Float64, device) * (2 * Math.PI)).DetachFromScope();          // κ = 2πk
-        using var _k = kappa;
-        using var half = (kappa.Square() * (-viscosity * dt / 2)).Exp().DetachFromScope();             // e^(−νκ² dt/2)
-        using var full = half.Square().DetachFromScope();                                                     // e^(−νκ² dt)
-        using var dealias = (Tensor.Arange(bins, DType.Float64, device) <= n / 3.0).Double().DetachFromScope();
-        using var derivative = Tensor.Complex(kappa.ZerosLike(), kappa * -0.5).DetachFromScope();             // −iκ/2
+        // constants of the scheme; they live in the outer scope, the state of every step in its own
+        var kappa = Tensor.Arange(bins, DType.Float64, device) * (2 * Math.PI);                        // κ = 2πk
+        var half = (kappa.Square() * (-viscosity * dt / 2)).Exp();                                      // e^(−νκ² Δt/2)
+        var full = half.Square();                                                                       // e^(−νκ² Δt)
+        var dealias = (Tensor.Arange(bins, DType.Float64, device) <= n / 3.0).Double();                 // 2/3 rule
+        var derivative = Tensor.Complex(kappa.ZerosLike(), kappa * -0.5);                               // −iκ/2
 
         Tensor Nonlinear(Tensor uHat)
         {

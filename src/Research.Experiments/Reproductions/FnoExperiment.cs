@@ -131,7 +131,12 @@ public sealed class FnoExperiment : IExperiment
             Monitor = $"eval/fno_error_{s.TrainPoints}",
             MonitorMode = MonitorMode.Min,
         });
-        var batches = new TensorBatches(train.Initial, train.Final, s.Batch, context.Seed);
+        var sampler = new EpochSampler((int)train.Count, s.Batch, context.Seed, shuffle: true);
+        var batches = new FuncBatches<(Tensor X, Tensor Y)>(step =>
+        {
+            using var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(device);
+            return (train.Initial.IndexSelect(0, index), train.Final.IndexSelect(0, index));
+        });
         TrainingResult result;
         try
         {
