@@ -16,7 +16,7 @@ public class GroupGrokkingExperimentTests
     }
 
     [Fact]
-    public void SmokeRunGroksLateWithFallingNormAndConcentratingFourierPower()
+    public void SmokeRunGroksLateWithFallingNormAndConcentratingFourierPowerAndGroksS4()
     {
         using var dir = new TempDirectory();
         var (result, _, points) = SmokeRun.Run(new GroupGrokkingExperiment(), dir.Path);
@@ -26,6 +26,7 @@ public class GroupGrokkingExperimentTests
         Assert.True(result.Metrics["final_test_accuracy"] >= GroupGrokkingSettings.GrokAccuracy);
         Assert.True(result.Metrics["final_weight_norm"] <= (1 - s.RequiredNormDrop) * result.Metrics["peak_weight_norm"]);
         Assert.True(result.Metrics["final_concentration"] >= s.RequiredConcentrationGain * result.Metrics["concentration_at_fit"]);
+        Assert.True(result.Metrics["permutation_grok_step"] >= s.RequiredPermutationDelay * result.Metrics["permutation_fit_step"]);
 
         // The recorded curves agree with the summary: the train accuracy is still below 0.99 one evaluation before the fit,
         // and at the fit step the test accuracy is still far from 0.9.
@@ -36,7 +37,8 @@ public class GroupGrokkingExperimentTests
 
         int evaluations = s.Steps / s.EvalEvery + 1;                                          // step 0 and every EvalEvery steps
         SmokeRun.AssertCurve(points, "train/loss", s.Steps);
-        foreach (var name in new[] { "eval/train_accuracy", "eval/test_accuracy", "eval/test_loss", "weights/norm", "fourier/concentration" })
+        SmokeRun.AssertCurve(points, "permutation/loss", s.Steps);
+        foreach (var name in new[] { "eval/train_accuracy", "eval/test_accuracy", "eval/test_loss", "weights/norm", "fourier/concentration", "permutation/test_accuracy", "permutation/weight_norm" })
             SmokeRun.AssertCurve(points, name, evaluations);
     }
 
