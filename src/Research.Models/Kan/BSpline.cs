@@ -61,21 +61,22 @@ public static class BSpline
         long knots = grid.Size(1);
         if (knots < order + 2) throw new ArgumentException($"order {order} needs at least {order + 2} knots per channel, the grid has {knots}", nameof(grid));
 
+        // Computed as [functions, channels, batch] so that every elementwise op runs over the long batch axis (contiguous,
+        // vectorised); the knots broadcast from [functions, channels, 1]. Returned as a [batch, channels, functions] view.
         using var scope = NewScope();
-        var xe = x.Unsqueeze(-1);                                       // [batch, channels, 1]
-        var t = grid.Unsqueeze(0);                                      // [1, channels, M]
-        var basis = ((xe >= t.Narrow(-1, 0, knots - 1)) & (xe < t.Narrow(-1, 1, knots - 1))).To(x.DType);   // B_{j,0}: [batch, channels, M − 1]
+        var xe = x.T.Unsqueeze(0);                                      // [1, channels, batch]
+        var t = grid.T.Unsqueeze(-1);                                   // [M, channels, 1]
+        var basis = ((xe >= t.Narrow(0, 0, knots - 1)) & (xe < t.Narrow(0, 1, knots - 1))).To(x.DType);   // B_{j,0}: [M − 1, channels, batch]
         for (int p = 1; p <= order; p++)
         {
+            // With L_j = (x − t_j)/(t_{j+p} − t_j) for j = 0 … n, the second factor (t_{j+p+1} − x)/(t_{j+p+1} − t_{j+1}) is 1 − L_{j+1}:
+            // B_{j,p} = L_j B_{j,p−1} + (1 − L_{j+1}) B_{j+1,p−1} = P_j + B_{j+1,p−1} − P_{j+1} with P = L ⊙ B_{·,p−1}.
             long n = knots - 1 - p;                                     // number of order-p functions
-            var tj = t.Narrow(-1, 0, n);
-            var tj1 = t.Narrow(-1, 1, n);
-            var tjp = t.Narrow(-1, p, n);
-            var tjp1 = t.Narrow(-1, p + 1, n);
-            basis = (xe - tj) / (tjp - tj) * basis.Narrow(-1, 0, n)
-                  + (tjp1 - xe) / (tjp1 - tj1) * basis.Narrow(-1, 1, n);
+            var inverseSpan = (t.Narrow(0, p, n + 1) - t.Narrow(0, 0, n + 1)).Reciprocal();   // 1/(t_{j+p} − t_j): [n + 1, channels, 1]
+            var products = (xe - t.Narrow(0, 0, n + 1)) * inverseSpan * basis;                 // P_j: [n + 1, channels, batch]
+            basis = products.Narrow(0, 0, n) + basis.Narrow(0, 1, n) - products.Narrow(0, 1, n);
         }
-        return scope.Keep(basis);
+        return scope.Keep(basis.Permute(2, 1, 0));
     }
 
     /// <summary>
@@ -92,17 +93,24 @@ public static class BSpline
 
     /// <summary>
     /// Least-squares coefficients c [outputs, channels, M − 1 − k] such that Σ_j c_{o,i,j} B_j(x_i) ≈ y_{·,o,i} on the samples
-    /// x [batch, channels] with targets y [batch, outputs, channels]; one independent problem per channel (torch.linalg.lstsq).
+    /// x [batch, channels] with targets y [batch, outputs, channels]; one independent problem per channel, returned in x's dtype.
+    /// Solved in float64 through the normal equations (BᵀB + εI) c = Bᵀy with a tiny ridge ε = 10⁻¹² · mean diag(BᵀB), which
+    /// sends the coefficients of basis functions that no sample touches to zero. (B-spline bases are well conditioned, so
+    /// this loses nothing against torch.linalg.lstsq — and unlike lstsq on this libtorch/LAPACK build, it is bitwise repeatable.)
     /// </summary>
     public static Tensor Fit(Tensor x, Tensor y, Tensor grid, int order)
     {
         if (y.Dim != 3 || y.Size(0) != x.Size(0) || y.Size(2) != x.Size(1))
             throw new ArgumentException($"targets must be [batch = {x.Size(0)}, outputs, channels = {x.Size(1)}], got {y.ShapeString}", nameof(y));
         using var scope = NewScope();
-        var a = Basis(x, grid, order).Permute(1, 0, 2);                 // [channels, batch, K]
-        var b = y.Permute(2, 0, 1);                                     // [channels, batch, outputs]
-        var c = Linalg.Lstsq(a, b);                                     // [channels, K, outputs]
-        return scope.Keep(c.Permute(2, 0, 1).Contiguous());
+        var a = Basis(x, grid, order).Permute(1, 0, 2).Double();       // [channels, batch, K]
+        var b = y.Permute(2, 0, 1).Double();                            // [channels, batch, outputs]
+        var gram = a.MT.Matmul(a);                                      // [channels, K, K]
+        long k = gram.Size(-1);
+        var ridge = gram.Diagonal(0, -2, -1).Mean(-1, keepDim: true).Unsqueeze(-1) * 1e-12 + 1e-300;   // [channels, 1, 1]
+        var eye = Tensor.Eye(k, dtype: DType.Float64, device: x.Device);
+        var c = Linalg.Solve(gram + eye * ridge, a.MT.Matmul(b));      // [channels, K, outputs]
+        return scope.Keep(c.Permute(2, 0, 1).To(x.DType).Contiguous());
     }
 
     internal static void CheckCoefficients(Tensor coefficients, Tensor basis)

@@ -132,6 +132,20 @@ public sealed class KanLayer : Module<Tensor, Tensor>
         return new KanLayer(grid, coefficients, BaseWeight, SplineWeight, Order);
     }
 
+    /// <summary>
+    /// The paper's grid update, in place: every input's grid (same G) moves to [min x_i, max x_i] of the samples x [batch, in]
+    /// and the coefficients are refitted so that the edge functions stay (nearly) the same on the samples. The parameters
+    /// keep their identity and shape, so an optimizer over them can go on.
+    /// </summary>
+    public void UpdateGrid(Tensor x)
+    {
+        using var scope = NewScope();
+        using var regridded = Regrid(x, GridSize, fitRangeToSamples: true);
+        using var noGrad = NoGrad();
+        Grid.Copy_(regridded.Grid);
+        Coefficients.Copy_(regridded.Coefficients);
+    }
+
     /// <summary>A new layer with only the given inputs and outputs (what pruning keeps), in the given order.</summary>
     public KanLayer Select(long[] inputs, long[] outputs)
     {

@@ -170,6 +170,23 @@ public sealed class KanNetwork : Module<Tensor, Tensor>
         return new KanNetwork(layers);
     }
 
+    /// <summary>
+    /// The grid update in place (<see cref="KanLayer.UpdateGrid"/>): every layer's grids move to the range of the inputs it
+    /// sees for the samples x [batch, n_0], with the edge functions refitted; parameters keep their identity.
+    /// </summary>
+    public void UpdateGrids(Tensor x)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var h = x;
+        foreach (var layer in Layers)
+        {
+            var next = layer.Forward(h);                 // the inputs of the next layer, before this one changes
+            layer.UpdateGrid(h);
+            h = next;
+        }
+    }
+
     private static long[] Range(long n) => Enumerable.Range(0, (int)n).Select(i => (long)i).ToArray();
 
     protected override string ExtraRepr() => $"widths=[{string.Join(", ", Widths)}], grid={GridSize}, order={Layers[0].Order}";

@@ -163,6 +163,47 @@ public class KanTests
     }
 
     [Fact]
+    public void FitRecoversTheCoefficientsOfASplineAndIsRepeatable()
+    {
+        using var scope = NewScope();
+        ManualSeed(9);
+        var grid = BSpline.UniformGrid(Tensor.From(new[] { -1.0, 0.0 }), Tensor.From(new[] { 1.0, 3.0 }), gridSize: 6, order: 3);
+        var coefficients = Tensor.RandN([2, 2, 9], DType.Float64);                        // [outputs, channels, G + k]
+        var x = Tensor.Stack([Tensor.Rand([300], DType.Float64) * 2 - 1, Tensor.Rand([300], DType.Float64) * 3], 1);
+        var y = BSpline.Evaluate(x, grid, coefficients, 3);
+
+        var fitted = BSpline.Fit(x, y, grid, 3);
+        Assert.True(MaxAbsDiff(fitted, coefficients) < 1e-8);
+        var lstsq = Linalg.Lstsq(BSpline.Basis(x, grid, 3).Permute(1, 0, 2), y.Permute(2, 0, 1)).Permute(2, 0, 1);
+        Assert.True(MaxAbsDiff(fitted, lstsq) < 1e-8);
+        for (int i = 0; i < 5; i++) Assert.True(BSpline.Fit(x, y, grid, 3).Equal(fitted));   // bitwise the same every time
+
+        // A basis function that no sample touches gets a zero coefficient instead of a singular system.
+        var left = x.Narrow(0, 0, 300) * 0.3 - 0.7;                                       // channel 0 in [−1, −0.4], channel 1 in [−0.7, 0.2]
+        var partial = BSpline.Fit(left, BSpline.Evaluate(left, grid, coefficients, 3), grid, 3);
+        Assert.True(partial.IsFinite().All().Item<bool>());
+        Assert.Equal(0, partial.Select(1, 0).Narrow(-1, 7, 2).Abs().Max().Item<double>(), 6);
+    }
+
+    [Fact]
+    public void InPlaceGridUpdateKeepsParametersAndFunction()
+    {
+        using var scope = NewScope();
+        ManualSeed(10);
+        using var kan = new KanNetwork([2, 3, 1], gridSize: 5, dtype: DType.Float64);
+        using (NoGrad()) foreach (var layer in kan.Layers) layer.Coefficients.Normal_(0, 0.3);
+        var x = Tensor.Rand([800, 2], DType.Float64) * 1.6 - 0.8;
+        var before = kan.Forward(x);
+        var parameters = kan.Parameters().ToArray();
+
+        kan.UpdateGrids(x);
+
+        Assert.Equal(parameters, kan.Parameters().ToArray());                            // the same objects: an optimizer goes on
+        Assert.True(MaxAbsDiff(kan.Layers[0].Range.Lo, x.Amin([0])) < 1e-12);
+        Assert.True(MaxAbsDiff(kan.Forward(x), before) < 0.05 * before.Abs().Max().Item<double>());
+    }
+
+    [Fact]
     public void RefiningAUniformGridByAnIntegerFactorReproducesTheSplineExactly()
     {
         // The coarse knots are fine knots, so the coarse cubic spline lies in the fine spline space on [lo, hi].
