@@ -11,8 +11,9 @@ namespace Research.Models.Kan;
 ///   φ_{o,i}(x) = w^b_{o,i} · silu(x) + w^s_{o,i} · Σ_j c_{o,i,j} B_j(x)        (B_j: order-k B-splines on input i's grid)
 ///   y_o = Σ_i φ_{o,i}(x_i)
 /// </code>
-/// Initialisation: c ~ N(0, σ²) with σ = <c>splineInitScale</c> (0.1), so every spline starts near zero; w^s = 1;
-/// w^b ~ U(−1/√in, 1/√in). Each input has its own grid (a buffer), uniform on [lo, hi] with G intervals and k extra
+/// Initialisation (as in the authors' code): c ~ N(0, σ²) with σ = <c>splineInitScale</c> (0.1), so every spline starts
+/// near zero; w^s = 1; w^b = 1/√in + U(−ε, ε) with ε = <c>baseInitNoise</c> (0.1), so every node starts as nearly the same
+/// even mix of its inputs and sparsification decides which inputs it keeps. Each input has its own grid (a buffer), uniform on [lo, hi] with G intervals and k extra
 /// knots on each side; <see cref="Regrid"/> moves it to a finer grid or to the range the inputs actually take, refitting
 /// the coefficients by least squares so that the layer computes (nearly) the same function — the paper's grid extension.
 /// Changing the grid changes parameter shapes, so <see cref="Regrid"/> and <see cref="Select"/> return a new layer.
@@ -21,7 +22,7 @@ public sealed class KanLayer : Module<Tensor, Tensor>
 {
     /// <summary>Creates the layer with uniform grids of <paramref name="gridSize"/> intervals on [<paramref name="lo"/>, <paramref name="hi"/>].</summary>
     public KanLayer(long inFeatures, long outFeatures, int gridSize = 5, int order = 3, double lo = -1, double hi = 1,
-        double splineInitScale = 0.1, DType? dtype = null, Device? device = null)
+        double splineInitScale = 0.1, double baseInitNoise = 0.1, DType? dtype = null, Device? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
@@ -35,7 +36,7 @@ public sealed class KanLayer : Module<Tensor, Tensor>
         Coefficients = NewParameter([outFeatures, inFeatures, gridSize + order], dtype, device);
         Init.Normal_(Coefficients, 0, splineInitScale);
         BaseWeight = NewParameter([outFeatures, inFeatures], dtype, device);
-        Init.Uniform_(BaseWeight, -1 / Math.Sqrt(inFeatures), 1 / Math.Sqrt(inFeatures));
+        Init.Uniform_(BaseWeight, 1 / Math.Sqrt(inFeatures) - baseInitNoise, 1 / Math.Sqrt(inFeatures) + baseInitNoise);
         SplineWeight = NewParameter([outFeatures, inFeatures], dtype, device);
         Init.Ones_(SplineWeight);
     }

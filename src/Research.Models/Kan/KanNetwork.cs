@@ -21,10 +21,10 @@ public sealed record KanTrace(Tensor[] Inputs, Tensor[] Edges, Tensor Output);
 /// </summary>
 public sealed class KanNetwork : Module<Tensor, Tensor>
 {
-    /// <summary>Creates layers n_0 → n_1 → … → n_L with uniform grids of <paramref name="gridSize"/> intervals on [lo, hi].</summary>
+    /// <summary>Creates layers n_0 → n_1 → … → n_L with uniform grids of <paramref name="gridSize"/> intervals on [lo, hi] (initialisation: see <see cref="KanLayer"/>).</summary>
     public KanNetwork(long[] widths, int gridSize = 5, int order = 3, double lo = -1, double hi = 1, double splineInitScale = 0.1,
-        DType? dtype = null, Device? device = null)
-        : this(Build(widths, gridSize, order, lo, hi, splineInitScale, dtype, device))
+        double baseInitNoise = 0.1, DType? dtype = null, Device? device = null)
+        : this(Build(widths, gridSize, order, lo, hi, splineInitScale, baseInitNoise, dtype, device))
     {
     }
 
@@ -38,11 +38,12 @@ public sealed class KanNetwork : Module<Tensor, Tensor>
         Layers = layers;
     }
 
-    private static KanLayer[] Build(long[] widths, int gridSize, int order, double lo, double hi, double splineInitScale, DType? dtype, Device? device)
+    private static KanLayer[] Build(long[] widths, int gridSize, int order, double lo, double hi, double splineInitScale, double baseInitNoise,
+        DType? dtype, Device? device)
     {
         if (widths.Length < 2) throw new ArgumentException($"a KAN needs at least an input and an output width, got [{string.Join(", ", widths)}]", nameof(widths));
         return Enumerable.Range(0, widths.Length - 1)
-            .Select(l => new KanLayer(widths[l], widths[l + 1], gridSize, order, lo, hi, splineInitScale, dtype, device)).ToArray();
+            .Select(l => new KanLayer(widths[l], widths[l + 1], gridSize, order, lo, hi, splineInitScale, baseInitNoise, dtype, device)).ToArray();
     }
 
     /// <summary>The layers Φ_0 … Φ_{L−1}.</summary>
