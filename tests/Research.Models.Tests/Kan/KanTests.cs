@@ -306,6 +306,20 @@ public class KanTests
     }
 
     [Fact]
+    public void InitialisationStartsEveryNodeAsTheSameEvenMixWithSmallSplines()
+    {
+        using var scope = NewScope();
+        ManualSeed(11);
+        using var layer = new KanLayer(4, 300, gridSize: 5);
+        var wb = layer.BaseWeight;
+        Assert.InRange(wb.Min().Item<float>(), 0.5 - 0.1, 0.5);                           // 1/√4 ± 0.1
+        Assert.InRange(wb.Max().Item<float>(), 0.5, 0.5 + 0.1);
+        Assert.Equal(1, layer.SplineWeight.Min().Item<float>());
+        Assert.Equal(1, layer.SplineWeight.Max().Item<float>());
+        Assert.Equal(0.1, layer.Coefficients.Std().Item<float>(), 0.005);
+    }
+
+    [Fact]
     public void ParametersAreTheCoefficientsAndTwoWeightsPerEdge()
     {
         using var kan = new KanNetwork([2, 5, 1], gridSize: 10);
