@@ -1,0 +1,105 @@
+using Research.Experiments.Reproductions;
+using Research.Models.Kan;
+using Research.Torch;
+using static Research.Torch.Torch;
+
+namespace Research.Experiments.Tests.Reproductions;
+
+public class KanExperimentTests
+{
+    [Fact]
+    public void RegistryListsKanAsKan()
+    {
+        var experiment = ExperimentRegistry.Find("kan");
+        Assert.IsType<KanExperiment>(experiment);
+        Assert.Equal("KAN", experiment.Family);
+    }
+
+    [Fact]
+    public void SmokeRunFindsTheFormulasStructureAndBeatsTheMatchedMlps()
+    {
+        using var dir = new TempDirectory();
+        var (result, _, points) = SmokeRun.Run(new KanExperiment(), dir.Path);
+        var s = KanSettings.For(Scale.Smoke);
+        Assert.True(result.Metrics["rmse_factor"] >= s.RequiredFactor);
+        Assert.Equal(result.Metrics["best_mlp_test_rmse"] / result.Metrics["kan_test_rmse"], result.Metrics["rmse_factor"], 9);
+        Assert.True(result.Metrics["kan_parameters"] < result.Metrics["unpruned_kan_parameters"]);   // pruning removed hidden nodes
+        Assert.Equal(375, result.Metrics["unpruned_kan_parameters"]);
+        foreach (var name in new[] { "x_sine_correlation", "y_square_correlation" })
+            Assert.True(Math.Abs(result.Metrics[name]) >= s.RequiredCorrelation, name);
+        Assert.True(result.Metrics["output_exp_correlation"] >= s.RequiredCorrelation);
+        Assert.True(Math.Abs(result.Metrics["x_linear_correlation"]) < 0.9);          // the x-edge is not merely monotone
+
+        SmokeRun.AssertCurve(points, "kan/loss", s.TotalSteps);
+        SmokeRun.AssertCurve(points, "kan/regularization", s.Candidates * s.CandidateSteps);
+        foreach (var mlp in s.Matched) SmokeRun.AssertCurve(points, $"mlp/{mlp.Name}/loss", s.TotalSteps);
+        SmokeRun.AssertCurve(points, "eval/kan_test_rmse", s.TotalSteps / 100);
+        SmokeRun.AssertCurve(points, "sparsify/objective", s.Candidates);
+        SmokeRun.AssertCurve(points, "scaling/kan_test_rmse", s.Grids.Length);
+        SmokeRun.AssertCurve(points, "scaling/mlp_test_rmse", s.Matched.Length);
+        var kanScaling = points.Where(p => p.Name == "scaling/kan_test_rmse").ToList();
+        Assert.True(kanScaling[^1].Value < kanScaling[0].Value);                       // a finer grid fits better
+    }
+
+    [Fact]
+    public void StagesTileTheStepsAndTheMlpsMatchTheUnprunedKan()
+    {
+        foreach (var scale in new[] { Scale.Smoke, Scale.Cpu })
+        {
+            var s = KanSettings.For(scale);
+            var stages = s.Stages;
+            Assert.Equal(s.Candidates * s.SparsifySteps.Length + s.Grids.Length, stages.Length);
+            Assert.Equal(0, stages[0].Start);
+            for (int i = 1; i < stages.Length; i++) Assert.Equal(stages[i - 1].Start + stages[i - 1].Steps, stages[i].Start);
+            Assert.Equal(s.TotalSteps, stages[^1].Start + stages[^1].Steps);
+            Assert.Equal(s.Grids, stages.Where(st => st.Grid > 0).Select(st => st.Grid));
+            foreach (var st in stages)
+            {
+                double peak = st.Grid > 0 ? s.RefineLearningRate : s.SparsifyLearningRate;
+                Assert.Equal(peak, s.KanLearningRate(st.Start), 12);
+                Assert.InRange(s.KanLearningRate(st.Start + st.Steps - 1), peak / 10, peak / 9);
+            }
+            foreach (var mlp in s.Matched)
+            {
+                Assert.InRange(mlp.Parameters, 0.9 * s.MatchedParameters, 1.1 * s.MatchedParameters);
+                using var net = FormulaFitting.Mlp(mlp.Depth, mlp.Width, mlp.Activation);
+                Assert.Equal(mlp.Parameters, net.ParameterCount());
+            }
+        }
+    }
+
+    [Fact]
+    public void EdgeStructureRecognisesAKanBuiltFromTheFormula()
+    {
+        // φ_x = 0.5 sin(πx), φ_y = 0.5 y², Φ(h) = exp(2h), fitted into the splines by least squares: the check must find
+        // r ≈ 1 everywhere and a ≈ 0.5; with φ_x = x instead it must report r(x-edge, sin πx) = 0.78 and fail.
+        using var scope = NewScope();
+        using var kan = FromFormula(x => 0.5 * Math.Sin(Math.PI * x));
+        using var linearKan = FromFormula(v => 0.5 * v);
+        var (x, y) = FormulaFitting.Sample(500);
+        var structure = FormulaFitting.EdgeStructure(kan, x);
+        Assert.True(structure.Matches(0.999), structure.ToString());
+        Assert.Equal(0.5, structure.Scale, 3);
+        Assert.Equal(1, structure.OutgoingShare, 9);
+        Assert.True(FormulaFitting.Rmse(kan, x, y) < 1e-2);
+
+        var linear = FormulaFitting.EdgeStructure(linearKan, x);
+        Assert.InRange(linear.XSine, 0.75, 0.80);
+        Assert.False(linear.Matches(0.99));
+    }
+
+    private static KanNetwork FromFormula(Func<double, double> xEdge)
+    {
+        var layers = new[] { new KanLayer(2, 1, gridSize: 20), new KanLayer(1, 1, gridSize: 20, lo: -0.6, hi: 1.0) };
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var t = Tensor.Linspace(-1, 1, 401);
+        var ts = t.ToArray<float>();
+        var first = Tensor.Stack([Tensor.From(ts.Select(v => (float)xEdge(v)).ToArray()), Tensor.From(ts.Select(v => 0.5f * v * v).ToArray())], 1);   // [P, 2]
+        layers[0].Coefficients.Copy_(BSpline.Fit(Tensor.Stack([t, t], 1), first.Unsqueeze(1), layers[0].Grid, 3));
+        var h = Tensor.Linspace(-0.6, 1.0, 401);
+        layers[1].Coefficients.Copy_(BSpline.Fit(h.Unsqueeze(1), (h * 2).Exp().Unsqueeze(1).Unsqueeze(1), layers[1].Grid, 3));
+        foreach (var layer in layers) layer.BaseWeight.Zero_();
+        return new KanNetwork(layers);
+    }
+}
