@@ -21,7 +21,8 @@ public readonly record struct PathPoint(double T, double Loss, double Accuracy);
 /// (<see cref="OptimalTransportFusion.AlignByActivations"/>; the weight-based alignment is measured too), and the test loss
 /// and accuracy are evaluated along θ(t) = (1 − t)θ_A + tθ_B with and without the alignment.
 /// Metrics per step: <c>a/loss</c>, <c>b/loss</c>; per epoch (and at step 0): <c>eval/a_accuracy</c>, <c>eval/b_accuracy</c>;
-/// along the path (step = round(100 t)): <c>path/{vanilla,aligned,weights_aligned}_{loss,accuracy}</c>.
+/// along the path (step = round(100 t)): <c>path/{vanilla,aligned,weights_aligned}_{loss,accuracy}</c> on the test set and
+/// <c>path/{vanilla,aligned}_train_loss</c> on the training set.
 /// </summary>
 public sealed class OtFusionExperiment : IExperiment
 {
@@ -40,7 +41,7 @@ public sealed class OtFusionExperiment : IExperiment
     /// <summary>The aligned average's test accuracy may be at most this far below the endpoints' mean.</summary>
     public const double AlignedGap = 0.03;
 
-    /// <summary>The aligned path's loss barrier must be at most this fraction of the vanilla one.</summary>
+    /// <summary>The aligned path's loss barriers (test and training loss) must be at most this fraction of the vanilla ones.</summary>
     public const double BarrierRatio = 0.10;
 
     /// <summary>The largest |Δ logit| allowed between B and its aligned (permuted) copy, float32.</summary>
@@ -68,8 +69,8 @@ public sealed class OtFusionExperiment : IExperiment
     public string Claim => string.Create(CultureInfo.InvariantCulture,
         $"of two ReLU MLPs 64→128→128→128→10 trained on digits from different seeds, the plain weight average loses at least {100 * VanillaDrop:F0} points of " +
         $"test accuracy against the endpoints' mean, while the average after aligning B's hidden units to A's by exact OT (a permutation, on activations) " +
-        $"stays within {100 * AlignedGap:F0} points of it; the test-loss barrier of the linear path (max_t of loss(t) above the line between the endpoint losses) shrinks to at most " +
-        $"{BarrierRatio:F2}× the vanilla one after alignment; and the aligned B computes the same function as B (|Δ logit| ≤ {FunctionTolerance:0e0})");
+        $"stays within {100 * AlignedGap:F0} points of it; the loss barrier of the linear path (max_t of loss(t) above the line between the endpoint losses), " +
+        $"on the test and on the training set, shrinks to at most {BarrierRatio:F2}× the vanilla one after alignment; and the aligned B computes the same function as B (|Δ logit| ≤ {FunctionTolerance:0e0})");
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -148,6 +149,13 @@ public sealed class OtFusionExperiment : IExperiment
                 context.Run.Record(step, $"path/{name}_loss", p.Loss);
                 context.Run.Record(step, $"path/{name}_accuracy", p.Accuracy);
             }
+        var trainPaths = new[]
+        {
+            InterpolationPath(a, b, data.TrainX, data.TrainY, PathPoints),
+            InterpolationPath(a, aligned, data.TrainX, data.TrainY, PathPoints),
+        };
+        foreach (var (name, path) in new[] { "vanilla", "aligned" }.Zip(trainPaths))
+            foreach (var p in path) context.Run.Record((long)Math.Round(100 * p.T), $"path/{name}_train_loss", p.Loss);
 
         var vanilla = paths[0].Path;
         var alignedPath = paths[1].Path;
@@ -157,7 +165,8 @@ public sealed class OtFusionExperiment : IExperiment
         double vanillaBarrier = Barrier(vanilla), alignedBarrier = Barrier(alignedPath), weightsBarrier = Barrier(weightsPath);
         bool vanillaDrops = endpointAccuracy - vanillaMid >= VanillaDrop;
         bool alignedKeeps = endpointAccuracy - alignedMid <= AlignedGap;
-        bool barrierShrinks = alignedBarrier <= BarrierRatio * vanillaBarrier;
+        double vanillaTrainBarrier = Barrier(trainPaths[0]), alignedTrainBarrier = Barrier(trainPaths[1]);
+        bool barrierShrinks = alignedBarrier <= BarrierRatio * vanillaBarrier && alignedTrainBarrier <= BarrierRatio * vanillaTrainBarrier;
         bool sameFunction = functionDiff <= FunctionTolerance;
 
         var (identityCorrelation, alignedCorrelation) = MatchedCorrelations(a, b, byActivations, data.TrainX);
@@ -166,7 +175,8 @@ public sealed class OtFusionExperiment : IExperiment
             $"test accuracy A {vanilla[0].Accuracy:F3}, B {vanilla[^1].Accuracy:F3} (mean {endpointAccuracy:F3}); at t = ½: vanilla {vanillaMid:F3} " +
             $"(−{100 * (endpointAccuracy - vanillaMid):F1} points, {(vanillaDrops ? "≥" : "<")} {100 * VanillaDrop:F0}), OT-aligned {alignedMid:F3} " +
             $"(−{100 * (endpointAccuracy - alignedMid):F1} points, {(alignedKeeps ? "≤" : ">")} {100 * AlignedGap:F0}), weight-aligned {weightsMid:F3}; " +
-            $"loss barrier vanilla {vanillaBarrier:F3}, aligned {alignedBarrier:F3} ({alignedBarrier / vanillaBarrier:F2}×, {(barrierShrinks ? "≤" : ">")} {BarrierRatio:F2}), weight-aligned {weightsBarrier:F3}; " +
+            $"test-loss barrier vanilla {vanillaBarrier:F3}, aligned {alignedBarrier:F3} ({alignedBarrier / vanillaBarrier:F3}×), weight-aligned {weightsBarrier:F3}; " +
+            $"training-loss barrier vanilla {vanillaTrainBarrier:F3}, aligned {alignedTrainBarrier:F3} ({alignedTrainBarrier / vanillaTrainBarrier:F3}×) ({(barrierShrinks ? "both ≤" : "not both ≤")} {BarrierRatio:F2}×); " +
             $"aligned B vs B max |Δ logit| {functionDiff:0.0e0}{(sameFunction ? "" : " (not the same function)")}; " +
             $"mean matched unit correlation {string.Join(", ", identityCorrelation.Zip(alignedCorrelation).Select(p => $"{p.First:F2} → {p.Second:F2}"))} ({result.Status})");
         var metrics = new Dictionary<string, double>
@@ -181,6 +191,8 @@ public sealed class OtFusionExperiment : IExperiment
             ["vanilla_barrier"] = vanillaBarrier,
             ["aligned_barrier"] = alignedBarrier,
             ["weights_aligned_barrier"] = weightsBarrier,
+            ["vanilla_train_barrier"] = vanillaTrainBarrier,
+            ["aligned_train_barrier"] = alignedTrainBarrier,
             ["function_max_diff"] = functionDiff,
         };
         for (int l = 0; l < identityCorrelation.Length; l++)

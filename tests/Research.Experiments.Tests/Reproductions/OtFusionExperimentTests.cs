@@ -24,6 +24,8 @@ public class OtFusionExperimentTests
         Assert.True(result.Metrics["vanilla_drop"] >= OtFusionExperiment.VanillaDrop);
         Assert.True(result.Metrics["aligned_drop"] <= OtFusionExperiment.AlignedGap);
         Assert.True(result.Metrics["aligned_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_barrier"]);
+        Assert.True(result.Metrics["aligned_train_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_train_barrier"]);
+        Assert.True(result.Metrics["vanilla_train_barrier"] > 0.1, "the vanilla path has no training-loss barrier to remove");
         Assert.True(result.Metrics["function_max_diff"] <= OtFusionExperiment.FunctionTolerance);
         int hidden = OtFusionExperiment.Sizes.Length - 2;
         for (int l = 1; l <= hidden; l++)
@@ -40,6 +42,8 @@ public class OtFusionExperimentTests
             SmokeRun.AssertCurve(points, $"path/{path}_loss", OtFusionExperiment.PathPoints);
             SmokeRun.AssertCurve(points, $"path/{path}_accuracy", OtFusionExperiment.PathPoints);
         }
+        SmokeRun.AssertCurve(points, "path/vanilla_train_loss", OtFusionExperiment.PathPoints);
+        SmokeRun.AssertCurve(points, "path/aligned_train_loss", OtFusionExperiment.PathPoints);
         // the endpoints of the aligned path are A and (a permutation of) B: the same accuracies as the vanilla path's
         double At(string name, long step) => points.Single(p => p.Name == name && p.Step == step).Value;
         Assert.Equal(At("path/vanilla_accuracy", 0), At("path/aligned_accuracy", 0));
