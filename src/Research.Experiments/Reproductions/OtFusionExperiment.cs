@@ -173,8 +173,8 @@ public sealed class OtFusionExperiment : IExperiment
         var agreement = byActivations.Zip(byWeights).Select(p => OptimalTransportFusion.Agreement(p.First, p.Second)).ToArray();
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"test accuracy A {vanilla[0].Accuracy:F3}, B {vanilla[^1].Accuracy:F3} (mean {endpointAccuracy:F3}); at t = ½: vanilla {vanillaMid:F3} " +
-            $"(−{100 * (endpointAccuracy - vanillaMid):F1} points, {(vanillaDrops ? "≥" : "<")} {100 * VanillaDrop:F0}), OT-aligned {alignedMid:F3} " +
-            $"(−{100 * (endpointAccuracy - alignedMid):F1} points, {(alignedKeeps ? "≤" : ">")} {100 * AlignedGap:F0}), weight-aligned {weightsMid:F3}; " +
+            $"({100 * (vanillaMid - endpointAccuracy):+0.0;−0.0;0.0} points, {(vanillaDrops ? "≥" : "<")} {100 * VanillaDrop:F0}), OT-aligned {alignedMid:F3} " +
+            $"({100 * (alignedMid - endpointAccuracy):+0.0;−0.0;0.0} points, {(alignedKeeps ? "≤" : ">")} {100 * AlignedGap:F0}), weight-aligned {weightsMid:F3}; " +
             $"test-loss barrier vanilla {vanillaBarrier:F3}, aligned {alignedBarrier:F3} ({alignedBarrier / vanillaBarrier:F3}×), weight-aligned {weightsBarrier:F3}; " +
             $"training-loss barrier vanilla {vanillaTrainBarrier:F3}, aligned {alignedTrainBarrier:F3} ({alignedTrainBarrier / vanillaTrainBarrier:F3}×) ({(barrierShrinks ? "both ≤" : "not both ≤")} {BarrierRatio:F2}×); " +
             $"aligned B vs B max |Δ logit| {functionDiff:0.0e0}{(sameFunction ? "" : " (not the same function)")}; " +
