@@ -1,0 +1,99 @@
+using Research.Experiments.Reproductions;
+using Research.Models.WeightSpace;
+using Research.Torch;
+using Research.Torch.NN;
+using static Research.Torch.Torch;
+
+namespace Research.Experiments.Tests.Reproductions;
+
+public class OtFusionExperimentTests
+{
+    [Fact]
+    public void RegistryListsOtFusionAsWeightSpaceAndHypernetworks()
+    {
+        var experiment = ExperimentRegistry.Find("ot-fusion");
+        Assert.IsType<OtFusionExperiment>(experiment);
+        Assert.Equal("weight-space & hypernetworks", experiment.Family);
+    }
+
+    [Fact]
+    public void SmokeRunShowsTheBarrierAndThatAlignmentRemovesIt()
+    {
+        using var dir = new TempDirectory();
+        var (result, _, points) = SmokeRun.Run(new OtFusionExperiment(), dir.Path);
+        Assert.True(result.Metrics["vanilla_drop"] >= OtFusionExperiment.VanillaDrop);
+        Assert.True(result.Metrics["aligned_drop"] <= OtFusionExperiment.AlignedGap);
+        Assert.True(result.Metrics["aligned_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_barrier"]);
+        Assert.True(result.Metrics["aligned_train_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_train_barrier"]);
+        Assert.True(result.Metrics["vanilla_train_barrier"] > 0.1, "the vanilla path has no training-loss barrier to remove");
+        Assert.True(result.Metrics["function_max_diff"] <= OtFusionExperiment.FunctionTolerance);
+        int hidden = OtFusionExperiment.Sizes.Length - 2;
+        for (int l = 1; l <= hidden; l++)
+            Assert.True(result.Metrics[$"correlation_layer{l}_after"] > result.Metrics[$"correlation_layer{l}_before"] + 0.3, $"layer {l}: matched units do not correlate");
+        int steps = (int)result.Training!.Steps;
+        int epochs = OtFusionExperiment.Epochs(Scale.Smoke);
+        foreach (var name in new[] { "a", "b" })
+        {
+            SmokeRun.AssertCurve(points, $"{name}/loss", steps);
+            SmokeRun.AssertCurve(points, $"eval/{name}_accuracy", epochs + 1);        // before training and after each epoch
+        }
+        foreach (var path in new[] { "vanilla", "aligned", "weights_aligned" })
+        {
+            SmokeRun.AssertCurve(points, $"path/{path}_loss", OtFusionExperiment.PathPoints);
+            SmokeRun.AssertCurve(points, $"path/{path}_accuracy", OtFusionExperiment.PathPoints);
+        }
+        SmokeRun.AssertCurve(points, "path/vanilla_train_loss", OtFusionExperiment.PathPoints);
+        SmokeRun.AssertCurve(points, "path/aligned_train_loss", OtFusionExperiment.PathPoints);
+        // the endpoints of the aligned path are A and (a permutation of) B: the same accuracies as the vanilla path's
+        double At(string name, long step) => points.Single(p => p.Name == name && p.Step == step).Value;
+        Assert.Equal(At("path/vanilla_accuracy", 0), At("path/aligned_accuracy", 0));
+        Assert.Equal(At("path/vanilla_accuracy", 100), At("path/aligned_accuracy", 100));
+    }
+
+    [Fact]
+    public void BarrierIsTheLargestRiseAboveTheLineBetweenTheEndpoints()
+    {
+        var flat = new[] { new PathPoint(0, 1, 0), new PathPoint(0.5, 1.5, 0), new PathPoint(1, 1, 0) };
+        Assert.Equal(0.5, OtFusionExperiment.Barrier(flat), 12);
+        // a straight line between unequal endpoints is no barrier (max loss − mean endpoint loss would say 0.5)
+        var sloped = new[] { new PathPoint(0, 1, 0), new PathPoint(0.5, 1.5, 0), new PathPoint(1, 2, 0) };
+        Assert.Equal(0, OtFusionExperiment.Barrier(sloped), 12);
+        var dip = new[] { new PathPoint(0, 1, 0), new PathPoint(0.25, 2.5, 0), new PathPoint(0.5, 0.2, 0), new PathPoint(1, 3, 0) };
+        Assert.Equal(1.0, OtFusionExperiment.Barrier(dip), 12);                   // 2.5 − 1.5 at t = ¼
+        Assert.Equal(0.5, OtFusionExperiment.Midpoint(dip).T);
+        Assert.Throws<ArgumentException>(() => OtFusionExperiment.Barrier([new PathPoint(0, 1, 0)]));
+    }
+
+    [Fact]
+    public void PathEndpointsAreTheTwoNetworks()
+    {
+        using var scope = NewScope();
+        ManualSeed(1);
+        using var a = new ReluMlp([5, 8, 3]);
+        using var b = new ReluMlp([5, 8, 3]);
+        var x = Tensor.RandN([30, 5]);
+        var y = Tensor.RandInt(0, 3, [30]);
+        var path = OtFusionExperiment.InterpolationPath(a, b, x, y, 5);
+        Assert.Equal([0, 0.25, 0.5, 0.75, 1], path.Select(p => p.T).ToArray());
+        using (NoGrad())
+        {
+            Assert.Equal(F.CrossEntropy(a.Forward(x), y).Item<float>(), path[0].Loss, 6);
+            Assert.Equal(F.CrossEntropy(b.Forward(x), y).Item<float>(), path[^1].Loss, 6);
+            Assert.Equal(a.Forward(x).ArgMax(-1).Eq(y).Double().Mean().Item<double>(), path[0].Accuracy, 12);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => OtFusionExperiment.InterpolationPath(a, b, x, y, 1));
+    }
+
+    [Fact]
+    public void UnitCorrelationsArePearson()
+    {
+        using var scope = NewScope();
+        ManualSeed(2);
+        var ha = Tensor.RandN([50, 3], DType.Float64);
+        var hb = Tensor.Cat([ha.Select(1, 1).Unsqueeze(1) * 2.0 + 1.0, -ha.Select(1, 0).Unsqueeze(1), Tensor.Zeros([50, 1], DType.Float64)], 1);
+        var r = OtFusionExperiment.UnitCorrelations(ha, hb);
+        Assert.Equal(1.0, r[1, 0], 12);                                           // affine copy
+        Assert.Equal(-1.0, r[0, 1], 12);                                          // negated copy
+        Assert.Equal(0.0, r[2, 2], 12);                                           // a constant unit
+    }
+}
