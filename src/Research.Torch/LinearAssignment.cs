@@ -1,4 +1,4 @@
-namespace Research.Models.WeightSpace;
+namespace Research.Torch;
 
 /// <summary>
 /// The linear assignment problem: match every row of a cost matrix to its own column so that the summed cost is
@@ -13,8 +13,8 @@ namespace Research.Models.WeightSpace;
 /// feasible and the partial assignment optimal.
 /// </summary>
 /// <remarks>
-/// Research.Interactive has a Hungarian matcher for its plots (<c>Matching.Hungarian</c>); Research.Models cannot depend on
-/// Research.Interactive, so the models carry this solver. Candidates for consolidation.
+/// Like SciPy's <c>linear_sum_assignment</c>; shared by the models (OT fusion permutes neurons) and Research.Interactive's
+/// neuron-matching views.
 /// </remarks>
 public static class LinearAssignment
 {
@@ -158,6 +158,7 @@ public static class LinearAssignment
         }
     }
 
-    internal static string Preview(int[] values) =>
+    /// <summary>The first 12 entries of an assignment, for error messages.</summary>
+    public static string Preview(int[] values) =>
         string.Join(", ", values.Take(12)) + (values.Length > 12 ? ", …" : "");
 }

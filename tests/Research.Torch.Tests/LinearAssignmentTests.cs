@@ -1,6 +1,4 @@
-using Research.Models.WeightSpace;
-
-namespace Research.Models.Tests.WeightSpace;
+namespace Research.Torch.Tests;
 
 public class LinearAssignmentTests
 {
