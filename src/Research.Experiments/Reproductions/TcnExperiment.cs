@@ -181,6 +181,32 @@ public sealed class TcnExperiment : IExperiment
         return new InputGradientProfile(perStep.Take(t + 1).Reverse().ToArray(), perStep.Skip(t + 1).ToArray());
     }
 
+    /// <summary>
+    /// Which inputs each recalled digit is read from: row r holds |∂ log p(target[t] | x) / ∂ onehot(x[s])| summed over the
+    /// vocabulary, for the r-th of the last 10 steps t and every input step s, of one sequence (<paramref name="tokens"/> and
+    /// <paramref name="targets"/> int64 [1, T + 20]), through a float64 copy in evaluation mode.
+    /// </summary>
+    public static double[][] RecallGradients(SequenceTagger model, Tensor tokens, Tensor targets)
+    {
+        if (tokens.Dim != 2 || tokens.Size(0) != 1 || !tokens.Shape.SequenceEqual(targets.Shape) || tokens.Size(1) < TcnSettings.Digits)
+            throw new ArgumentException($"expects one sequence: tokens and targets [1, time ≥ {TcnSettings.Digits}], got {tokens.ShapeString} and {targets.ShapeString}");
+        using var scope = NewScope();
+        using var copy = DoubleCopy(model);
+        copy.Eval();
+        long length = tokens.Size(1);
+        var rows = new double[TcnSettings.Digits][];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            using var step = NewScope();
+            long t = length - TcnSettings.Digits + r;
+            var x = F.OneHot(tokens, model.Vocabulary).Double().RequiresGrad_();                      // [1, time, vocabulary]
+            var logProb = copy.Forward(x).Select(1, t).LogSoftmax(1).Gather(1, targets.Narrow(1, t, 1));
+            logProb.Sum().Backward();
+            rows[r] = x.Grad!.Abs().Sum(dim: 2).Squeeze(0).ToArray<double>();                         // [time]
+        }
+        return rows;
+    }
+
     /// <summary>A float64 copy of a <see cref="TcnTagger"/> or an <see cref="LstmTagger"/> with the same weights.</summary>
     public static SequenceTagger DoubleCopy(SequenceTagger model)
     {
@@ -277,9 +303,9 @@ public sealed class TcnExperiment : IExperiment
         return new ExperimentResult(holds,
             string.Create(CultureInfo.InvariantCulture,
                 $"copy memory T = {s.Delay} after {result.Steps} steps (trivial baseline {baseline:F4} nats/step): " +
-                $"TCN loss {tcnScore.Loss:F4} = {tcnRatio:F3} x baseline ({(tcnRatio <= s.MaxTcnLossRatio ? "≤" : ">")} {s.MaxTcnLossRatio}), " +
+                $"TCN loss {tcnScore.Loss:G3} = {tcnRatio:G3} x baseline ({(tcnRatio <= s.MaxTcnLossRatio ? "≤" : ">")} {s.MaxTcnLossRatio}), " +
                 $"recall {tcnScore.Recall:P1} ({(tcnScore.Recall >= s.MinTcnRecall ? "≥" : "<")} {s.MinTcnRecall:P0}); " +
-                $"LSTM loss {lstmScore.Loss:F4} = {lstmRatio:F3} x baseline ({(lstmStays ? "≥" : "<")} {s.MinLstmLossRatio}), recall {lstmScore.Recall:P1}; " +
+                $"LSTM loss {lstmScore.Loss:G3} = {lstmRatio:G3} x baseline ({(lstmStays ? "≥" : "<")} {s.MinLstmLossRatio}), recall {lstmScore.Recall:P1}; " +
                 $"{tcn.ParameterCount()} vs {lstm.ParameterCount()} parameters; receptive field measured {measured} {(exact ? "=" : "≠")} 1 + 2(k−1)(2^L − 1) = {s.ReceptiveField}, " +
                 $"{(causal ? "causal" : "NOT causal")} ({result.Status})"),
             metricsOut, result);

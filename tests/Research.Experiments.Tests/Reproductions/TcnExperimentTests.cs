@@ -105,6 +105,26 @@ public class TcnExperimentTests
     }
 
     [Fact]
+    public void RecallGradientsReachBackExactlyAsFarAsTheReceptiveField()
+    {
+        using var scope = NewScope();
+        ManualSeed(6);
+        using var tcn = new TcnTagger(10, 10, [8, 8], kernelSize: 3);                                // RF 1 + 4·3 = 13
+        using var batch = TcnExperiment.CopyBatch(1, 20, seed: 7);                                     // 40 steps
+        var rows = TcnExperiment.RecallGradients(tcn, batch.Inputs, batch.Targets);
+        Assert.Equal(10, rows.Length);
+        for (int r = 0; r < 10; r++)
+        {
+            int t = 30 + r;
+            Assert.Equal(40, rows[r].Length);
+            for (int s = 0; s < 40; s++)
+                if (s > t || s <= t - tcn.ReceptiveField) Assert.True(rows[r][s] == 0, $"row {r}: input {s} is outside [t − RF + 1, t] but has gradient {rows[r][s]:E2}");
+            Assert.True(rows[r][t] > 0 && rows[r][t - tcn.ReceptiveField + 1] > 0);
+        }
+        Assert.Throws<ArgumentException>(() => TcnExperiment.RecallGradients(tcn, batch.Inputs.Squeeze(0), batch.Targets.Squeeze(0)));
+    }
+
+    [Fact]
     public void DoubleCopyComputesTheSameFunction()
     {
         using var scope = NewScope();
