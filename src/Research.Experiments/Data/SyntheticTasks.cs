@@ -117,6 +117,52 @@ public static class SyntheticTasks
         return new TaskBatch(Tensor.From(x, batch, t), Tensor.From(y, batch));
     }
 
+    /// <summary>The target of positions without an answer in <see cref="MultiQueryAssociativeRecall"/> (cross-entropy's default ignore index).</summary>
+    public const long IgnoreTarget = -100;
+
+    /// <summary>
+    /// Multi-query associative recall (MQAR; Arora et al., 2023, "Zoology"), as a next-token task: <paramref name="pairs"/>
+    /// key-value pairs with distinct keys (tokens 1..<paramref name="keys"/>) and random values (tokens
+    /// keys+1..keys+<paramref name="values"/>), then <paramref name="queries"/> of those keys in random order (distinct), each
+    /// followed by its value. Inputs int64 [batch, 2·pairs + 2·queries]:
+    /// <c>k₁ v₁ k₂ v₂ … k_P v_P  q₁ v(q₁) q₂ v(q₂) …</c>. Targets int64, same shape: at every query key the value that follows
+    /// it, <see cref="IgnoreTarget"/> everywhere else (the keys and values of the context are unpredictable).
+    /// Vocabulary size: keys + values + 1 (token 0 is unused).
+    /// </summary>
+    public static TaskBatch MultiQueryAssociativeRecall(int batch, int pairs, int queries, int keys = 64, int values = 64, int seed = 0)
+    {
+        if (pairs < 1) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "need at least one key-value pair");
+        if (pairs > keys) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, $"cannot draw {pairs} distinct keys from {keys}");
+        if (queries < 1 || queries > pairs) throw new ArgumentOutOfRangeException(nameof(queries), queries, $"queries must be in 1..{pairs} (each queries a distinct key)");
+        if (values < 1) throw new ArgumentOutOfRangeException(nameof(values), values, "need at least one value token");
+        var rng = new Random(seed);
+        int t = 2 * pairs + 2 * queries;
+        var x = new long[batch * t];
+        var y = new long[batch * t];
+        Array.Fill(y, IgnoreTarget);
+        var pool = Enumerable.Range(1, keys).ToArray();
+        var order = Enumerable.Range(0, pairs).ToArray();
+        for (int b = 0; b < batch; b++)
+        {
+            rng.Shuffle(pool);
+            int row = b * t;
+            for (int i = 0; i < pairs; i++)
+            {
+                x[row + 2 * i] = pool[i];
+                x[row + 2 * i + 1] = keys + rng.Next(1, values + 1);
+            }
+            rng.Shuffle(order);
+            for (int j = 0; j < queries; j++)
+            {
+                int at = row + 2 * pairs + 2 * j, pair = order[j];
+                x[at] = x[row + 2 * pair];                  // the query key
+                x[at + 1] = x[row + 2 * pair + 1];          // followed by its value (the next input, as in a language model)
+                y[at] = x[row + 2 * pair + 1];              // predicted at the key
+            }
+        }
+        return new TaskBatch(Tensor.From(x, batch, t), Tensor.From(y, batch, t));
+    }
+
     /// <summary>
     /// Selective copy (Mamba): <paramref name="tokens"/> symbols in 1..<paramref name="symbols"/> scattered at random positions of
     /// a length-<paramref name="length"/> sequence of blanks. Inputs int64 [batch, length]; targets int64 [batch, tokens],
