@@ -121,47 +121,56 @@ public static class SyntheticTasks
     public const long IgnoreTarget = -100;
 
     /// <summary>
-    /// Multi-query associative recall (MQAR; Arora et al., 2023, "Zoology"), as a next-token task: <paramref name="pairs"/>
-    /// key-value pairs with distinct keys (tokens 1..<paramref name="keys"/>) and random values (tokens
-    /// keys+1..keys+<paramref name="values"/>), then <paramref name="queries"/> of those keys in random order (distinct), each
-    /// followed by its value. Inputs int64 [batch, 2·pairs + 2·queries]:
-    /// <c>k₁ v₁ k₂ v₂ … k_P v_P  q₁ v(q₁) q₂ v(q₂) …</c>. Targets int64, same shape: at every query key the value that follows
-    /// it, <see cref="IgnoreTarget"/> everywhere else (the keys and values of the context are unpredictable).
-    /// Vocabulary size: keys + values + 1 (token 0 is unused).
+    /// Multi-query associative recall (MQAR; Arora et al., 2023, "Zoology") with overwrites, every key-value pair one token:
+    /// a context of <paramref name="writes"/> pair tokens (key, value), then <paramref name="queries"/> query tokens, each asking for
+    /// the value of a key that occurs in the context. Keys are drawn uniformly with replacement (unless <paramref name="distinctKeys"/>),
+    /// so a key may be written several times with different values: the answer is the value of its <b>latest</b> write.
+    /// With distinct keys there is nothing to overwrite and the task is plain MQAR. Queried keys are drawn uniformly from the
+    /// keys present (with replacement).
+    /// <para>Tokens, for K = <paramref name="keys"/> and V = <paramref name="values"/>: 0 unused; query "key k?" = 1 + k (k in 0..K−1);
+    /// answer "value v" = 1 + K + v (v in 0..V−1); pair (k, v) = 1 + K + V + k·V + v. Vocabulary: <see cref="RecallVocabulary"/>.</para>
+    /// Inputs int64 [batch, writes + queries]; targets int64, same shape: the answer token at every query,
+    /// <see cref="IgnoreTarget"/> in the context.
     /// </summary>
-    public static TaskBatch MultiQueryAssociativeRecall(int batch, int pairs, int queries, int keys = 64, int values = 64, int seed = 0)
+    public static TaskBatch MultiQueryAssociativeRecall(int batch, int writes, int queries, int keys = 8, int values = 8, bool distinctKeys = false, int seed = 0)
     {
-        if (pairs < 1) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, "need at least one key-value pair");
-        if (pairs > keys) throw new ArgumentOutOfRangeException(nameof(pairs), pairs, $"cannot draw {pairs} distinct keys from {keys}");
-        if (queries < 1 || queries > pairs) throw new ArgumentOutOfRangeException(nameof(queries), queries, $"queries must be in 1..{pairs} (each queries a distinct key)");
-        if (values < 1) throw new ArgumentOutOfRangeException(nameof(values), values, "need at least one value token");
+        if (writes < 1) throw new ArgumentOutOfRangeException(nameof(writes), writes, "need at least one key-value write");
+        if (queries < 1) throw new ArgumentOutOfRangeException(nameof(queries), queries, "need at least one query");
+        if (keys < 1 || values < 1) throw new ArgumentOutOfRangeException(nameof(keys), $"need at least one key and one value, got {keys} keys and {values} values");
+        if (distinctKeys && writes > keys) throw new ArgumentOutOfRangeException(nameof(writes), writes, $"cannot write {writes} distinct keys out of {keys}");
         var rng = new Random(seed);
-        int t = 2 * pairs + 2 * queries;
+        int t = writes + queries;
         var x = new long[batch * t];
         var y = new long[batch * t];
         Array.Fill(y, IgnoreTarget);
-        var pool = Enumerable.Range(1, keys).ToArray();
-        var order = Enumerable.Range(0, pairs).ToArray();
+        var pool = Enumerable.Range(0, keys).ToArray();
+        var latest = new int[keys];
+        var present = new List<int>(keys);
         for (int b = 0; b < batch; b++)
         {
-            rng.Shuffle(pool);
             int row = b * t;
-            for (int i = 0; i < pairs; i++)
+            Array.Fill(latest, -1);
+            present.Clear();
+            if (distinctKeys) rng.Shuffle(pool);
+            for (int i = 0; i < writes; i++)
             {
-                x[row + 2 * i] = pool[i];
-                x[row + 2 * i + 1] = keys + rng.Next(1, values + 1);
+                int key = distinctKeys ? pool[i] : rng.Next(keys), value = rng.Next(values);
+                if (latest[key] < 0) present.Add(key);
+                latest[key] = value;
+                x[row + i] = 1 + keys + values + (long)key * values + value;
             }
-            rng.Shuffle(order);
             for (int j = 0; j < queries; j++)
             {
-                int at = row + 2 * pairs + 2 * j, pair = order[j];
-                x[at] = x[row + 2 * pair];                  // the query key
-                x[at + 1] = x[row + 2 * pair + 1];          // followed by its value (the next input, as in a language model)
-                y[at] = x[row + 2 * pair + 1];              // predicted at the key
+                int key = present[rng.Next(present.Count)];
+                x[row + writes + j] = 1 + key;
+                y[row + writes + j] = 1 + keys + latest[key];
             }
         }
         return new TaskBatch(Tensor.From(x, batch, t), Tensor.From(y, batch, t));
     }
+
+    /// <summary>The vocabulary size of <see cref="MultiQueryAssociativeRecall"/>: 1 + K (queries) + V (answers) + K·V (pairs).</summary>
+    public static int RecallVocabulary(int keys, int values) => 1 + keys + values + keys * values;
 
     /// <summary>
     /// Selective copy (Mamba): <paramref name="tokens"/> symbols in 1..<paramref name="symbols"/> scattered at random positions of

@@ -75,14 +75,28 @@ public static class GatedLinearAttention
     {
         var (batch, heads, time, dk, dv) = CheckShapes(q, k, v, logAlpha, initialState);
         using var scope = NewScope();
-        var cumulative = (logAlpha ?? k.ZerosLike()).CumSum(2);                // G: [batch, heads, T, dk]
+        Tensor output, state;
+        if (logAlpha is null)
+        {
+            // α ≡ 1: causal linear attention, (Q Kᵀ ⊙ M) V, and S_T = Kᵀ V (+ S_0).
+            output = q.Matmul(k.Transpose(-1, -2)).Tril().Matmul(v);
+            state = k.Transpose(-1, -2).Matmul(v);
+            if (initialState is not null)
+            {
+                output = output + q.Matmul(initialState);
+                state = state + initialState;
+            }
+            scope.Keep(output, state);
+            return (output, state);
+        }
+        var cumulative = logAlpha.CumSum(2);                                   // G: [batch, heads, T, dk]
         var decay = PairwiseDecay(cumulative);                                 // exp(G_t − G_j) masked: [batch, heads, T, T, dk]
         var scores = ((q.Unsqueeze(3) * decay) * k.Unsqueeze(2)).Sum(-1);      // P ⊙ M: [batch, heads, T, T]
-        var output = scores.Matmul(v);                                         // [batch, heads, T, dv]
+        output = scores.Matmul(v);                                             // [batch, heads, T, dv]
 
         // S_T = Σ_j (k_j ⊙ exp(G_T − G_j)) v_jᵀ (+ exp(G_T) ⊙ S_0), from the last row of the decays.
         var last = cumulative.Select(2, time - 1);                                                 // G_T: [batch, heads, dk]
-        var state = (k * (last.Unsqueeze(2) - cumulative).Exp()).Transpose(-1, -2).Matmul(v);     // [batch, heads, dk, dv]
+        state = (k * (last.Unsqueeze(2) - cumulative).Exp()).Transpose(-1, -2).Matmul(v);         // [batch, heads, dk, dv]
         if (initialState is not null)
         {
             output = output + (q * cumulative.Exp()).Matmul(initialState);                        // (q_t ⊙ b_t)ᵀ S_0
@@ -108,7 +122,7 @@ public static class GatedLinearAttention
         var (batch, heads, time, dk, dv) = CheckShapes(q, k, v, logAlpha, initialState);
         if (chunk < 1) throw new ArgumentOutOfRangeException(nameof(chunk), chunk, "chunk length must be positive");
         using var scope = NewScope();
-        var logA = logAlpha ?? k.ZerosLike();
+        var logA = logAlpha;
         long n = (time + chunk - 1) / chunk, padded = n * chunk;
         if (padded != time)
         {
@@ -116,23 +130,37 @@ public static class GatedLinearAttention
             q = q.Pad(pad);
             k = k.Pad(pad);
             v = v.Pad(pad);
-            logA = logA.Pad(pad);                                              // log α = 0: α = 1
+            logA = logA?.Pad(pad);                                             // log α = 0: α = 1
         }
         q = q.Reshape(batch, heads, n, chunk, dk);
         k = k.Reshape(batch, heads, n, chunk, dk);
         v = v.Reshape(batch, heads, n, chunk, dv);
-        var gamma = logA.Reshape(batch, heads, n, chunk, dk).CumSum(3);          // Γ: decay from the chunk's start, inclusive
 
-        // Intra-chunk: a causal C × C "attention" in every chunk at once.
-        var decay = PairwiseDecay(gamma);                                      // [batch, heads, n, C, C, dk]
-        var scores = ((q.Unsqueeze(4) * decay) * k.Unsqueeze(3)).Sum(-1);      // [batch, heads, n, C, C]
-        var intra = scores.Matmul(v);                                          // [batch, heads, n, C, dv]
+        Tensor intra;
+        Tensor[] queries, updates;
+        Tensor[]? chunkDecay = null;
+        if (logAlpha is null)
+        {
+            // α ≡ 1: no decays; intra-chunk (Q Kᵀ ⊙ M) V, queries read the state as they are, every chunk adds Kᵀ V.
+            intra = q.Matmul(k.Transpose(-1, -2)).Tril().Matmul(v);
+            queries = q.Unbind(2);
+            updates = k.Transpose(-1, -2).Matmul(v).Unbind(2);
+        }
+        else
+        {
+            var gamma = logA!.Reshape(batch, heads, n, chunk, dk).CumSum(3);   // Γ: decay from the chunk's start, inclusive
 
-        // Inter-chunk: what each chunk reads from and adds to the state.
-        var gammaLast = gamma.Select(3, chunk - 1);                            // Γ_C: [batch, heads, n, dk]
-        var queries = (q * gamma.Exp()).Unbind(2);                             // q_i ⊙ exp(Γ_i): n × [batch, heads, C, dk]
-        var updates = (k * (gammaLast.Unsqueeze(3) - gamma).Exp()).Transpose(-1, -2).Matmul(v).Unbind(2);   // n × [batch, heads, dk, dv]
-        var chunkDecay = gammaLast.Exp().Unsqueeze(-1).Unbind(2);              // n × [batch, heads, dk, 1]
+            // Intra-chunk: a causal C × C "attention" in every chunk at once.
+            var decay = PairwiseDecay(gamma);                                  // [batch, heads, n, C, C, dk]
+            var scores = ((q.Unsqueeze(4) * decay) * k.Unsqueeze(3)).Sum(-1);  // [batch, heads, n, C, C]
+            intra = scores.Matmul(v);                                          // [batch, heads, n, C, dv]
+
+            // Inter-chunk: what each chunk reads from and adds to the state.
+            var gammaLast = gamma.Select(3, chunk - 1);                        // Γ_C: [batch, heads, n, dk]
+            queries = (q * gamma.Exp()).Unbind(2);                             // q_i ⊙ exp(Γ_i): n × [batch, heads, C, dk]
+            updates = (k * (gammaLast.Unsqueeze(3) - gamma).Exp()).Transpose(-1, -2).Matmul(v).Unbind(2);   // n × [batch, heads, dk, dv]
+            chunkDecay = gammaLast.Exp().Unsqueeze(-1).Unbind(2);              // n × [batch, heads, dk, 1]
+        }
         var intraChunks = intra.Unbind(2);
 
         var state = initialState;
@@ -140,7 +168,7 @@ public static class GatedLinearAttention
         for (int c = 0; c < n; c++)
         {
             outputs[c] = state is null ? intraChunks[c] : intraChunks[c] + queries[c].Matmul(state);
-            state = state is null ? updates[c] : chunkDecay[c] * state + updates[c];
+            state = state is null ? updates[c] : (chunkDecay is null ? state : chunkDecay[c] * state) + updates[c];
         }
         var output = Tensor.Cat(outputs, 2);                                   // [batch, heads, padded, dv]
         if (padded != time) output = output.Narrow(2, 0, time);

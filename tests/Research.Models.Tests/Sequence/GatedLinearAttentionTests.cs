@@ -29,16 +29,19 @@ public class GatedLinearAttentionTests
     }
 
     [Theory]
-    [InlineData(1, false)]
-    [InlineData(7, false)]     // 50 = 7·7 + 1: the last chunk holds one step
-    [InlineData(16, true)]     // 50 = 3·16 + 2
-    [InlineData(25, true)]     // divides T
-    [InlineData(64, false)]    // one chunk longer than the sequence
-    public void RecurrentParallelAndChunkedAgreeInFloat64(int chunk, bool withInitialState)
+    [InlineData(1, false, true)]
+    [InlineData(7, false, true)]     // 50 = 7·7 + 1: the last chunk holds one step
+    [InlineData(16, true, true)]     // 50 = 3·16 + 2
+    [InlineData(25, true, true)]     // divides T
+    [InlineData(64, false, true)]    // one chunk longer than the sequence
+    [InlineData(16, true, false)]    // ungated (α ≡ 1) from an initial state
+    [InlineData(7, false, false)]
+    public void RecurrentParallelAndChunkedAgreeInFloat64(int chunk, bool withInitialState, bool gated)
     {
         using var scope = NewScope();
         ManualSeed(1);
-        var (q, k, v, logAlpha) = Inputs(2, 3, 50, 4, 5, DType.Float64);
+        var (q, k, v, gates) = Inputs(2, 3, 50, 4, 5, DType.Float64);
+        var logAlpha = gated ? gates : null;
         var s0 = withInitialState ? Tensor.RandN([2, 3, 4, 5], DType.Float64) : null;
 
         var (loop, loopState) = GatedLinearAttention.Recurrent(q, k, v, logAlpha, s0);
