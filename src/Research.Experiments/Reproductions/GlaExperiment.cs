@@ -178,16 +178,15 @@ public sealed class GlaExperiment : IExperiment
     public const int EvalSeed = 20231211;
 
     /// <summary>A training batch of the experiment's task for a trainer step seed (its top 31 bits seed the generator).</summary>
-    public static TaskBatch RecallBatch(int batch, ulong stepSeed, bool distinctKeys = false, Device? device = null) =>
-        MakeBatch(batch, (int)(stepSeed >> 33), distinctKeys, device);
+    public static TaskBatch RecallBatch(int batch, ulong stepSeed, Device? device = null) =>
+        MakeBatch(batch, (int)(stepSeed >> 33), device);
 
     /// <summary>The fixed evaluation batch (<see cref="GlaSettings.EvalSequences"/> sequences from <see cref="EvalSeed"/>).</summary>
-    public static TaskBatch EvaluationBatch(bool distinctKeys = false, Device? device = null) =>
-        MakeBatch(GlaSettings.EvalSequences, EvalSeed, distinctKeys, device);
+    public static TaskBatch EvaluationBatch(Device? device = null) => MakeBatch(GlaSettings.EvalSequences, EvalSeed, device);
 
-    private static TaskBatch MakeBatch(int batch, int seed, bool distinctKeys, Device? device)
+    private static TaskBatch MakeBatch(int batch, int seed, Device? device)
     {
-        var task = SyntheticTasks.MultiQueryAssociativeRecall(batch, GlaSettings.Writes, GlaSettings.Queries, GlaSettings.Keys, GlaSettings.Values, distinctKeys, seed);
+        var task = SyntheticTasks.MultiQueryAssociativeRecall(batch, GlaSettings.Writes, GlaSettings.Queries, GlaSettings.Keys, GlaSettings.Values, seed: seed);
         if (device is not { } d || d == Device.CPU) return task;
         using (task) return new TaskBatch(task.Inputs.To(d), task.Targets.To(d));
     }
@@ -200,11 +199,14 @@ public sealed class GlaExperiment : IExperiment
         return scope.Keep(F.CrossEntropy(logits.Flatten(0, 1), batch.Targets.Flatten(), ignoreIndex: SyntheticTasks.IgnoreTarget));
     }
 
-    /// <summary>How often each query key was written in its sequence's context: [batch, queries] (from the documented token layout).</summary>
-    public static long[,] WriteCounts(TaskBatch batch)
+    /// <summary>
+    /// How often each query key was written in its sequence's context: [batch, queries] (from the documented token layout of a
+    /// recall batch with <paramref name="writes"/> writes of the experiment's keys and values).
+    /// </summary>
+    public static long[,] WriteCounts(TaskBatch batch, int writes = GlaSettings.Writes)
     {
         var x = batch.Inputs.Cpu().ToArray2D<long>();
-        int rows = x.GetLength(0), writes = GlaSettings.Writes, keys = GlaSettings.Keys, values = GlaSettings.Values;
+        int rows = x.GetLength(0), keys = GlaSettings.Keys, values = GlaSettings.Values;
         var counts = new long[rows, x.GetLength(1) - writes];
         for (int b = 0; b < rows; b++)
         {
@@ -218,12 +220,13 @@ public sealed class GlaExperiment : IExperiment
     /// <summary>
     /// The best accuracy any predictor can reach that sees the context only as an unordered multiset (as a one-block model
     /// with α ≡ 1 and no positions does): for a key written m times, P(latest value = v) = (times v was written) / m, so the
-    /// best guess is the most frequent value and is right with probability max_v count_v / m. Averaged over the queries.
+    /// best guess is the most frequent value and is right with probability max_v count_v / m. Averaged over the queries of a
+    /// recall batch with <paramref name="writes"/> writes of the experiment's keys and values.
     /// </summary>
-    public static double OrderBlindCeiling(TaskBatch batch)
+    public static double OrderBlindCeiling(TaskBatch batch, int writes = GlaSettings.Writes)
     {
         var x = batch.Inputs.Cpu().ToArray2D<long>();
-        int rows = x.GetLength(0), writes = GlaSettings.Writes, keys = GlaSettings.Keys, values = GlaSettings.Values;
+        int rows = x.GetLength(0), keys = GlaSettings.Keys, values = GlaSettings.Values;
         double total = 0;
         int queries = 0;
         for (int b = 0; b < rows; b++)

@@ -61,11 +61,13 @@ public class GlaExperimentTests
     }
 
     [Fact]
-    public void OrderBlindCeilingIsOneWithoutOverwrites()
+    public void OrderBlindCeilingIsOneWithoutOverwritesAndWellBelowWithThem()
     {
-        using var batch = GlaExperiment.EvaluationBatch(distinctKeys: true);
-        Assert.Equal(1.0, GlaExperiment.OrderBlindCeiling(batch), 12);
-        Assert.All(GlaExperiment.WriteCounts(batch).Cast<long>(), c => Assert.Equal(1, c));
+        using var batch = SyntheticTasks.MultiQueryAssociativeRecall(64, GlaSettings.Keys, GlaSettings.Queries, GlaSettings.Keys, GlaSettings.Values, distinctKeys: true, seed: 5);
+        Assert.Equal(1.0, GlaExperiment.OrderBlindCeiling(batch, writes: GlaSettings.Keys), 12);
+        Assert.All(GlaExperiment.WriteCounts(batch, writes: GlaSettings.Keys).Cast<long>(), c => Assert.Equal(1, c));
+        using var overwritten = GlaExperiment.EvaluationBatch();
+        Assert.InRange(GlaExperiment.OrderBlindCeiling(overwritten), 0.55, 0.75);                     // ≈ 0.64 for 16 writes of 8 keys
     }
 
     [Fact]
