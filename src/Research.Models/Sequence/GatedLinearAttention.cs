@@ -35,8 +35,8 @@ public enum GlaForm
 /// hundred strongly gated steps, in float32 after ~90 nats of decay). Both parallel forms take differences of cumulative
 /// log-gates, <c>exp(G_t − G_j)</c> with <c>G_t = Σ_{i≤t} log α_i</c>, and set the exponent to −∞ above the diagonal
 /// before exponentiating, so every factor is in [0, 1]. The fully parallel form pays for a whole-sequence cumulative sum:
-/// G_t − G_j has an absolute rounding error of order ε·|G_t|, which in float32 grows with length (~1e-5…1e-4 relative
-/// after thousands of steps); the chunked form restarts the sum at every chunk and keeps it small.
+/// G_t − G_j carries an absolute rounding error of order ε·|G_t|, which grows with the length and the strength of
+/// forgetting (noticeable in float32 on long, strongly gated sequences); the chunked form restarts the sum at every chunk.
 /// Memory: parallel O(T² d_k) per head, chunked O(T · C · d_k), recurrent O(T · d_k · d_v) for autograd.
 /// </remarks>
 public static class GatedLinearAttention
