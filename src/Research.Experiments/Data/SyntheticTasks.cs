@@ -117,6 +117,61 @@ public static class SyntheticTasks
         return new TaskBatch(Tensor.From(x, batch, t), Tensor.From(y, batch));
     }
 
+    /// <summary>The target of positions without an answer in <see cref="MultiQueryAssociativeRecall"/> (cross-entropy's default ignore index).</summary>
+    public const long IgnoreTarget = -100;
+
+    /// <summary>
+    /// Multi-query associative recall (MQAR; Arora et al., 2023, "Zoology") with overwrites, every key-value pair one token:
+    /// a context of <paramref name="writes"/> pair tokens (key, value), then <paramref name="queries"/> query tokens, each asking for
+    /// the value of a key that occurs in the context. Keys are drawn uniformly with replacement (unless <paramref name="distinctKeys"/>),
+    /// so a key may be written several times with different values: the answer is the value of its <b>latest</b> write.
+    /// With distinct keys there is nothing to overwrite and the task is plain MQAR. Queried keys are drawn uniformly from the
+    /// keys present (with replacement).
+    /// <para>Tokens, for K = <paramref name="keys"/> and V = <paramref name="values"/>: 0 unused; query "key k?" = 1 + k (k in 0..K−1);
+    /// answer "value v" = 1 + K + v (v in 0..V−1); pair (k, v) = 1 + K + V + k·V + v. Vocabulary: <see cref="RecallVocabulary"/>.</para>
+    /// Inputs int64 [batch, writes + queries]; targets int64, same shape: the answer token at every query,
+    /// <see cref="IgnoreTarget"/> in the context.
+    /// </summary>
+    public static TaskBatch MultiQueryAssociativeRecall(int batch, int writes, int queries, int keys = 8, int values = 8, bool distinctKeys = false, int seed = 0)
+    {
+        if (writes < 1) throw new ArgumentOutOfRangeException(nameof(writes), writes, "need at least one key-value write");
+        if (queries < 1) throw new ArgumentOutOfRangeException(nameof(queries), queries, "need at least one query");
+        if (keys < 1 || values < 1) throw new ArgumentOutOfRangeException(nameof(keys), $"need at least one key and one value, got {keys} keys and {values} values");
+        if (distinctKeys && writes > keys) throw new ArgumentOutOfRangeException(nameof(writes), writes, $"cannot write {writes} distinct keys out of {keys}");
+        var rng = new Random(seed);
+        int t = writes + queries;
+        var x = new long[batch * t];
+        var y = new long[batch * t];
+        Array.Fill(y, IgnoreTarget);
+        var pool = Enumerable.Range(0, keys).ToArray();
+        var latest = new int[keys];
+        var present = new List<int>(keys);
+        for (int b = 0; b < batch; b++)
+        {
+            int row = b * t;
+            Array.Fill(latest, -1);
+            present.Clear();
+            if (distinctKeys) rng.Shuffle(pool);
+            for (int i = 0; i < writes; i++)
+            {
+                int key = distinctKeys ? pool[i] : rng.Next(keys), value = rng.Next(values);
+                if (latest[key] < 0) present.Add(key);
+                latest[key] = value;
+                x[row + i] = 1 + keys + values + (long)key * values + value;
+            }
+            for (int j = 0; j < queries; j++)
+            {
+                int key = present[rng.Next(present.Count)];
+                x[row + writes + j] = 1 + key;
+                y[row + writes + j] = 1 + keys + latest[key];
+            }
+        }
+        return new TaskBatch(Tensor.From(x, batch, t), Tensor.From(y, batch, t));
+    }
+
+    /// <summary>The vocabulary size of <see cref="MultiQueryAssociativeRecall"/>: 1 + K (queries) + V (answers) + K·V (pairs).</summary>
+    public static int RecallVocabulary(int keys, int values) => 1 + keys + values + keys * values;
+
     /// <summary>
     /// Selective copy (Mamba): <paramref name="tokens"/> symbols in 1..<paramref name="symbols"/> scattered at random positions of
     /// a length-<paramref name="length"/> sequence of blanks. Inputs int64 [batch, length]; targets int64 [batch, tokens],
