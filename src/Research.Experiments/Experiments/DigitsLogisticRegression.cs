@@ -90,7 +90,7 @@ public sealed class DigitsLogisticRegression : IExperiment
 
     private static double Accuracy(Tensor x, Tensor y, Tensor w, Tensor b)
     {
-        var predicted = (x.Matmul(w) + b).ArgMax(1);
-        return predicted.Eq(y).Double().Mean().Item<double>();
+        using var scope = NewScope();
+        return Reproductions.ClassificationSplit.Accuracy(x.Matmul(w) + b, y);
     }
 }

@@ -64,7 +64,14 @@ public sealed class ClassificationSplit : IDisposable
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        return model.Forward(x).ArgMax(-1).Eq(y).Double().Mean().Item<double>();
+        return Accuracy(model.Forward(x), y);
+    }
+
+    /// <summary>Fraction of rows of <paramref name="scores"/> (logits, probabilities…) whose arg-max equals <paramref name="labels"/>.</summary>
+    public static double Accuracy(Tensor scores, Tensor labels)
+    {
+        using var scope = NewScope();
+        return scores.ArgMax(-1).Eq(labels).Double().Mean().Item<double>();
     }
 
     /// <summary>Frees the tensors.</summary>

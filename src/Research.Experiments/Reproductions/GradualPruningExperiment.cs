@@ -128,7 +128,7 @@ public sealed class PruningTrainee : IDisposable
         using var scope = NewScope();
         using var noGrad = NoGrad();
         var logits = Model.Forward(_data.TestX);
-        return (logits.ArgMax(-1).Eq(_data.TestY).Double().Mean().Item<double>(), F.CrossEntropy(logits, _data.TestY).Item<double>());
+        return (ClassificationSplit.Accuracy(logits, _data.TestY), F.CrossEntropy(logits, _data.TestY).Item<double>());
     }
 
     /// <summary>Non-zero entries over all parameters, counted from the values.</summary>

@@ -90,7 +90,7 @@ public sealed class GroupWordSplit : IDisposable
     private static (double Accuracy, double Loss) Measure(GroupWordNetwork model, Tensor left, Tensor right, Tensor product)
     {
         var logits = model.Forward(left, right);
-        return (logits.ArgMax(-1).Eq(product).Double().Mean().Item<double>(), F.CrossEntropy(logits, product).Item<double>());
+        return (ClassificationSplit.Accuracy(logits, product), F.CrossEntropy(logits, product).Item<double>());
     }
 
     /// <summary>Frees the tensors.</summary>

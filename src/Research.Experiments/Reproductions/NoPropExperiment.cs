@@ -192,7 +192,7 @@ public sealed class NoPropExperiment : IExperiment
         using var scope = NewScope();
         using var noGrad = NoGrad();
         var states = model.Trajectory(x, stochastic: false);
-        return model.Classifier.Forward(states[^1]).ArgMax(-1).Eq(y).Double().Mean().Item<double>();
+        return ClassificationSplit.Accuracy(model.Classifier.Forward(states[^1]), y);
     }
 
     /// <summary>
@@ -205,9 +205,8 @@ public sealed class NoPropExperiment : IExperiment
         using var scope = NewScope();
         using var noGrad = NoGrad();
         var states = model.Trajectory(x);
-        double Accuracy(Tensor scores) => scores.ArgMax(-1).Eq(y).Double().Mean().Item<double>();
-        return (states.Select(z => Accuracy(z.Matmul(model.Embedding.T))).ToArray(),
-                Enumerable.Range(1, model.Steps).Select(t => Accuracy(model.Block(t).Forward(x, states[t - 1]))).ToArray());
+        return (states.Select(z => ClassificationSplit.Accuracy(z.Matmul(model.Embedding.T), y)).ToArray(),
+                Enumerable.Range(1, model.Steps).Select(t => ClassificationSplit.Accuracy(model.Block(t).Forward(x, states[t - 1]), y)).ToArray());
     }
 
     /// <summary>

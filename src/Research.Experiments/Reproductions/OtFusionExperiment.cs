@@ -217,7 +217,7 @@ public sealed class OtFusionExperiment : IExperiment
             using var scope = NewScope();
             using var noGrad = NoGrad();
             var logits = model.Forward(x);
-            path[i] = new PathPoint(t, F.CrossEntropy(logits, y).Item<float>(), logits.ArgMax(-1).Eq(y).Double().Mean().Item<double>());
+            path[i] = new PathPoint(t, F.CrossEntropy(logits, y).Item<float>(), ClassificationSplit.Accuracy(logits, y));
         }
         return path;
     }
