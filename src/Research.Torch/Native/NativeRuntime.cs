@@ -13,7 +13,7 @@ namespace Research.Torch.Native;
 internal static unsafe class NativeRuntime
 {
     private static readonly Lock s_gate = new();
-    private static bool s_configured;
+    private static IntPtr s_handle;   // set once the shim is loaded (and, outside Configure, configured)
 
     // Runs when the assembly loads: only registers the resolver, which loads and configures the shim on first use.
 #pragma warning disable CA2255
@@ -24,20 +24,17 @@ internal static unsafe class NativeRuntime
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {
         if (name != NativeMethods.Lib) return IntPtr.Zero;
-        var handle = Load(assembly);
         // Configure before the call that asked for the library runs: libtorch must be set up before the first tensor
-        // exists. Configure's own calls re-enter here on this thread (the lock is reentrant) and find it configured;
+        // exists. Configure's own calls re-enter here on this thread (the lock is reentrant) and find the handle;
         // other threads wait until it is done.
         lock (s_gate)
         {
-            if (!s_configured)
-            {
-                s_configured = true;
-                try { Configure(); }
-                catch { s_configured = false; throw; }   // the next call tries again and reports the same error
-            }
+            if (s_handle != IntPtr.Zero) return s_handle;
+            s_handle = Load(assembly);
+            try { Configure(); }
+            catch { s_handle = IntPtr.Zero; throw; }   // the next call tries again and reports the same error
+            return s_handle;
         }
-        return handle;
     }
 
     private static void Configure()
