@@ -18,6 +18,12 @@ python=/usr/bin/python3
 out_root="${NOTEBOOKS_OUT:-$root/artifacts/notebooks}"
 timeout="${NOTEBOOK_TIMEOUT:-1800}"
 
+# This checkout's kernel, not whichever build the user-wide kernelspec points at (several checkouts or worktrees
+# can run notebooks side by side): a kernelspec under artifacts/jupyter that JUPYTER_PATH puts first.
+kernel_data="$root/artifacts/jupyter"
+JUPYTER_DATA_DIR="$kernel_data" bash "$root/environment/kernel-install.sh" >/dev/null
+export JUPYTER_PATH="$kernel_data${JUPYTER_PATH:+:$JUPYTER_PATH}"
+
 if (($#)); then
   notebooks=("$@")
 else

@@ -89,13 +89,9 @@ public static class Commands
         if (positional.Count != 1) throw new UsageException("run needs exactly one experiment id");
         var experiment = ExperimentRegistry.Find(positional[0])
             ?? throw new UsageException($"no experiment '{positional[0]}'; known: {string.Join(", ", ExperimentRegistry.All.Select(e => e.Id))}");
-        var scale = options.GetValueOrDefault("--scale", "cpu") switch
-        {
-            "smoke" => Scale.Smoke,
-            "cpu" => Scale.Cpu,
-            "gpu" => Scale.Gpu,
-            var s => throw new UsageException($"--scale must be smoke, cpu or gpu, not '{s}'"),
-        };
+        Scale scale;
+        try { scale = Scales.Parse(options.GetValueOrDefault("--scale", "cpu")); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
         Device device;
         try { device = Device.Parse(options.GetValueOrDefault("--device", "cpu")); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -35,6 +35,17 @@ public sealed partial class LossCurve
         }));
 
     /// <summary>
+    /// Adds the points <paramref name="source"/> publishes from now on through <paramref name="select"/>, which places a
+    /// point — its run (e.g. the seed), series, x and value — or returns null to skip it; draws the final state when the
+    /// source completes. <c>curve.Follow(metrics, p =&gt; p.Name.EndsWith("/loss") ? new CurvePoint(...) : null)</c>.
+    /// </summary>
+    public IDisposable Follow<T>(IObservable<T> source, Func<T, CurvePoint?> select) =>
+        source.Subscribe(new CurveObserver<T>(this, point =>
+        {
+            if (select(point) is { } p) Add(p.Series, p.X, p.Value, p.Run);
+        }));
+
+    /// <summary>
     /// Adds one point read by shape (string <c>Name</c>, numeric <c>Step</c> and <c>Value</c>): a handler for a metrics
     /// event, <c>trainer.Metrics.Published += curve.Observe;</c>.
     /// </summary>

@@ -19,7 +19,6 @@ public enum CurveAxis
 /// </summary>
 public sealed partial class LossCurve : IMimeRenderable, IUsesPlotly
 {
-    private static readonly string[] Palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
     private const double Headroom = 0.8;
     private static readonly string[] Dashes = ["solid", "dash", "dot", "dashdot", "longdash"];
 
@@ -214,7 +213,7 @@ public sealed partial class LossCurve : IMimeRenderable, IUsesPlotly
         foreach (var s in _series)
         {
             int runIndex = runs.IndexOf(s.Run), nameIndex = names.IndexOf(s.Name);
-            string colour = Palette[(colourByRun ? runIndex : nameIndex) % Palette.Length];
+            string colour = Palette.Color(colourByRun ? runIndex : nameIndex);
             string dash = colourByRun ? Dashes[nameIndex % Dashes.Length] : "solid";
             var xs = XAxis == CurveAxis.WallTime ? s.T : s.X;
             if (Smoothing > 0)

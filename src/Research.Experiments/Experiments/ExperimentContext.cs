@@ -44,6 +44,17 @@ public sealed class ExperimentContext
     /// <summary>Picks a value by scale.</summary>
     public T ByScale<T>(T smoke, T cpu, T gpu) => Scale switch { Scale.Smoke => smoke, Scale.Cpu => cpu, _ => gpu };
 
+    /// <summary>
+    /// The seeds a multi-seed experiment runs at this scale: <see cref="Seed"/>, <see cref="Seed"/> + 1, … (as many as
+    /// <see cref="ByScale{T}"/> picks), so <c>--seed</c> shifts the whole set.
+    /// </summary>
+    public IReadOnlyList<ulong> Seeds(int smoke, int cpu, int gpu)
+    {
+        int count = ByScale(smoke, cpu, gpu);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(cpu), "an experiment needs at least one seed");
+        return Enumerable.Range(0, count).Select(i => Seed + (ulong)i).ToArray();
+    }
+
     /// <summary>A trainer with this context's seed, cancellation and callbacks.</summary>
     public Trainer CreateTrainer(TrainerOptions options)
     {

@@ -5,10 +5,15 @@ namespace Research.Experiments;
 /// <summary>Runs an experiment in a fresh run directory and records the claim check in summary.json.</summary>
 public static class ExperimentRunner
 {
-    /// <summary>Runs <paramref name="experiment"/> at <paramref name="scale"/> on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="experiment"/> at <paramref name="scale"/> on <paramref name="device"/>. <paramref name="watch"/> gets
+    /// the run's metric stream before the experiment starts: a notebook binds its live views there
+    /// (<c>watch: metrics =&gt; curve.Follow(metrics)</c>), so the notebook and <c>research run</c> run the same code.
+    /// </summary>
     /// <returns>The result and the run (disposed; read it through its directory).</returns>
     public static (ExperimentResult Result, string RunDirectory) Run(IExperiment experiment, Scale scale, Device device, ulong seed = 0,
-        string? root = null, CancellationToken cancellation = default, IEnumerable<ITrainerCallback>? callbacks = null, object? hyperparameters = null)
+        string? root = null, CancellationToken cancellation = default, IEnumerable<ITrainerCallback>? callbacks = null, object? hyperparameters = null,
+        Action<MetricStream>? watch = null)
     {
         var settings = new Dictionary<string, object?> { ["scale"] = scale.ToString().ToLowerInvariant() };
         if (hyperparameters is not null)
@@ -16,6 +21,7 @@ public static class ExperimentRunner
         using var run = Experiments.Run.Create(experiment.Id, settings, seed, scale.ToString().ToLowerInvariant(), device, root);
         run.Log($"experiment {experiment.Id}: {experiment.Title}. Claim: {experiment.Claim}");
         var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks);
+        watch?.Invoke(run.Metrics.Stream);
         ExperimentResult result;
         try
         {

@@ -10,3 +10,16 @@ public enum Scale
     /// <summary>Paper scale on a GPU.</summary>
     Gpu,
 }
+
+/// <summary>Scale names as notebooks and the command line write them.</summary>
+public static class Scales
+{
+    /// <summary>"smoke", "cpu" or "gpu" (any case) to a <see cref="Scale"/>; anything else is an <see cref="ArgumentException"/>.</summary>
+    public static Scale Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "smoke" => Scale.Smoke,
+        "cpu" => Scale.Cpu,
+        "gpu" => Scale.Gpu,
+        _ => throw new ArgumentException($"scale must be smoke, cpu or gpu, not '{name}'", nameof(name)),
+    };
+}
