@@ -13,6 +13,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export RESEARCH_SCALE="${RESEARCH_SCALE:-smoke}"
 export RESEARCH_DEVICE="${RESEARCH_DEVICE:-cpu}"
+export RESEARCH_RUNS="${RESEARCH_RUNS:-$root/artifacts/runs}"   # run directories of experiments the notebooks run
 jupyter=/usr/bin/jupyter
 python=/usr/bin/python3
 out_root="${NOTEBOOKS_OUT:-$root/artifacts/notebooks}"
