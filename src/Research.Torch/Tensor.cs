@@ -12,17 +12,33 @@ namespace Research.Torch;
 public partial class Tensor : IDisposable
 {
     private static long s_live;
+    [ThreadStatic] private static LiveCounter? t_live;
     private IntPtr _handle;
+    private readonly LiveCounter _creatorLive;
 
     internal Tensor(IntPtr handle)
     {
         _handle = handle;
         Interlocked.Increment(ref s_live);
+        _creatorLive = t_live ??= new LiveCounter();
+        Interlocked.Increment(ref _creatorLive.Count);
         DisposeScope.Register(this);
     }
 
     /// <summary>Tensors created and not yet freed, process-wide (a leak detector for tests and notebooks).</summary>
     public static long LiveCount => Interlocked.Read(ref s_live);
+
+    /// <summary>
+    /// Tensors created on the calling thread and not yet freed (by any thread): a leak detector that other threads'
+    /// work — parallel tests, finalizers, background loaders — cannot move.
+    /// </summary>
+    public static long LiveCountOnThisThread => t_live is { } counter ? Interlocked.Read(ref counter.Count) : 0;
+
+    /// <summary>One thread's count of live tensors it created; each tensor keeps its creator's, so any thread can free it.</summary>
+    private sealed class LiveCounter
+    {
+        public long Count;
+    }
 
     internal DisposeScope? Scope { get; set; }
 
@@ -46,6 +62,7 @@ public partial class Tensor : IDisposable
         if (h == IntPtr.Zero) return;
         NativeMethods.rt_tensor_free(h);
         Interlocked.Decrement(ref s_live);
+        Interlocked.Decrement(ref _creatorLive.Count);
         GC.SuppressFinalize(this);
     }
 
@@ -56,6 +73,7 @@ public partial class Tensor : IDisposable
         if (h == IntPtr.Zero) return;
         NativeMethods.rt_tensor_free(h);
         Interlocked.Decrement(ref s_live);
+        Interlocked.Decrement(ref _creatorLive.Count);
     }
 
     /// <summary>Takes the tensor out of its dispose scope: the caller now owns it and must dispose it.</summary>

@@ -127,7 +127,7 @@ public class TrainerTests
         new Trainer(Options(30) with { CheckpointEvery = 0 }).Fit(model.State, model.Batches(3), (b, c) =>
         {
             var r = model.Step(b, c);
-            counts.Add(Tensor.LiveCount);
+            counts.Add(Tensor.LiveCountOnThisThread);
             return r;
         });
         Assert.Equal(counts[5], counts[^1]);

@@ -73,18 +73,35 @@ public sealed class DataLoaderTests
         using var ds = Numbers(100);
         var loader = new DataLoader(ds, 10, shuffle: true, seed: 3, prefetch: 3);
         foreach (var _ in loader) { }
-        long baseline = Tensor.LiveCount;
+        long baseline = SettledLiveCount();
         foreach (var _ in loader) { }
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SettledLiveCount(baseline));
         foreach (var batch in loader)
             if (batch[0].ToArray<long>().Length > 0) break;
-        Thread.Sleep(50);
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SettledLiveCount(baseline));
         var owned = new DataLoader(ds, 10, ownership: BatchOwnership.Consumer).ToList();
         Assert.All(owned, b => Assert.False(b[0].IsDisposed));
         foreach (var b in owned)
             foreach (var t in b) t.Dispose();
-        Assert.Equal(baseline, Tensor.LiveCount);
+        Assert.Equal(baseline, SettledLiveCount(baseline));
+    }
+
+    /// <summary>
+    /// The process-wide live count once finalizers have run (the loader's worker creates tensors on its own thread, so the
+    /// per-thread count cannot see them); when <paramref name="expected"/> is given, waits up to 10 s for the worker's last
+    /// frees to reach it — a deadline for a hang, not a timing assumption.
+    /// </summary>
+    private static long SettledLiveCount(long? expected = null)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long live = Tensor.LiveCount;
+            if (expected is null || live == expected || DateTime.UtcNow > deadline) return live;
+            Thread.Sleep(10);
+        }
     }
 
     [Fact]

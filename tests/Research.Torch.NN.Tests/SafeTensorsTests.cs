@@ -163,10 +163,10 @@ for k, v in made.items():
             _ => Crafted(spec, 16),
         };
         var path = Write(what.Replace(' ', '_') + ".safetensors", bytes);
-        long live = Tensor.LiveCount;
+        long live = Tensor.LiveCountOnThisThread;
         var e = Assert.Throws<InvalidDataException>(() => SafeTensors.Load(path));
         Assert.Contains(path, e.Message);
-        Assert.Equal(live, Tensor.LiveCount);
+        Assert.Equal(live, Tensor.LiveCountOnThisThread);
         Assert.Throws<InvalidDataException>(() => SafeTensors.ReadHeader(path));
     }
 

@@ -52,7 +52,7 @@ public class MemoryTests
     [Fact]
     public void NestedScopesKeepResultsWhereAsked()
     {
-        long before = Tensor.LiveCount;
+        long before = Tensor.LiveCountOnThisThread;
         Tensor kept;
         using (var outer = NewScope())
         {
@@ -68,7 +68,7 @@ public class MemoryTests
             Assert.Equal(9f, kept.Sum().Item<float>());
         }
         Assert.True(kept.IsDisposed);
-        Assert.Equal(before, Tensor.LiveCount);
+        Assert.Equal(before, Tensor.LiveCountOnThisThread);
     }
 
     [Fact]

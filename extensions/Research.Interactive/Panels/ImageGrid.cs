@@ -69,7 +69,7 @@ public sealed class ImageGrid : IMimeRenderable, IUsesPlotly
             var (caption, pixels, min, max) = _images[i];
             grid.Add(i, new Heatmap
             {
-                Z = pixels, ColorScale = ColorScale, ReverseScale = ColorScale == "Greys" ? true : null,
+                Z = pixels, ColorScale = ColorScale,          // plotly's "Greys" already runs black (low) → white (high)
                 ZMin = min ?? Min, ZMax = max ?? Max, ZMid = diverging && (min ?? Min) is null ? 0 : null, ShowScale = false,
                 HoverTemplate = "row %{y}, column %{x}: %{z:.4g}<extra>" + caption + "</extra>",
             });
