@@ -26,9 +26,12 @@ spec = {
     "env": {"DOTNET_TieredPGO": "0", "DOTNET_TC_QuickJitForLoops": "1", "DOTNET_gcServer": "0"},
     "metadata": {"debugger": False},
 }
-with open(path, "w") as f:
+import os
+tmp = f"{path}.{os.getpid()}.tmp"         # atomic: notebook runs side by side may install the same spec
+with open(tmp, "w") as f:
     json.dump(spec, f, indent=2)
     f.write("\n")
+os.replace(tmp, path)
 PY
 echo "kernel-install: research-csharp -> $dest/kernel.json (runs $dll)"
 [[ -f "$dll" ]] || echo "kernel-install: note: $dll is not built yet (dotnet build Research.sln -c Release builds it)"
