@@ -13,11 +13,9 @@ public static class Autograd
     public static unsafe Tensor?[] Grad(Tensor[] outputs, Tensor[] inputs, Tensor?[]? gradOutputs = null,
         bool? retainGraph = null, bool createGraph = false, bool allowUnused = false)
     {
-        if (gradOutputs is not null && gradOutputs.Length != outputs.Length)
-            throw new ArgumentException($"{gradOutputs.Length} grad outputs for {outputs.Length} outputs", nameof(gradOutputs));
-        var outs = Handles(outputs);
-        var gouts = gradOutputs is null ? new IntPtr[outputs.Length] : Handles(gradOutputs);
-        var ins = Handles(inputs);
+        var outs = Required(outputs, nameof(outputs));
+        var gouts = GradOutputs(gradOutputs, outputs.Length);
+        var ins = Required(inputs, nameof(inputs));
         var results = new IntPtr[inputs.Length];
         fixed (IntPtr* po = outs)
         fixed (IntPtr* pg = gouts)
@@ -39,8 +37,8 @@ public static class Autograd
     /// <summary>Accumulates gradients of <paramref name="outputs"/> into the leaves' <c>.Grad</c>.</summary>
     public static unsafe void Backward(Tensor[] outputs, Tensor?[]? gradOutputs = null, bool? retainGraph = null, bool createGraph = false)
     {
-        var outs = Handles(outputs);
-        var gouts = gradOutputs is null ? new IntPtr[outputs.Length] : Handles(gradOutputs);
+        var outs = Required(outputs, nameof(outputs));
+        var gouts = GradOutputs(gradOutputs, outputs.Length);
         fixed (IntPtr* po = outs)
         fixed (IntPtr* pg = gouts)
             NativeRuntime.Check(NativeMethods.rt_backward(po, pg, outs.Length, (retainGraph ?? createGraph) ? 1 : 0, createGraph ? 1 : 0));
@@ -49,6 +47,25 @@ public static class Autograd
     }
 
     internal static IntPtr[] Handles(Tensor?[] tensors) => tensors.Select(t => t?.Handle ?? IntPtr.Zero).ToArray();
+
+    /// <summary>The handles of tensors that must all be there: a null array or entry is an <see cref="ArgumentNullException"/> naming it.</summary>
+    internal static IntPtr[] Required(Tensor?[]? tensors, string name)
+    {
+        ArgumentNullException.ThrowIfNull(tensors, name);
+        var handles = new IntPtr[tensors.Length];
+        for (int i = 0; i < tensors.Length; i++)
+            handles[i] = tensors[i]?.Handle ?? throw new ArgumentNullException(name, $"{name}[{i}] is null");
+        return handles;
+    }
+
+    /// <summary>One gradient per output (null entries: ones for scalars); any other count is an <see cref="ArgumentException"/>.</summary>
+    private static IntPtr[] GradOutputs(Tensor?[]? gradOutputs, int outputs)
+    {
+        if (gradOutputs is null) return new IntPtr[outputs];
+        if (gradOutputs.Length != outputs)
+            throw new ArgumentException($"{gradOutputs.Length} grad outputs for {outputs} outputs: give one per output (null for a scalar's 1)", nameof(gradOutputs));
+        return Handles(gradOutputs);
+    }
 }
 
 public partial class Tensor

@@ -32,12 +32,12 @@ public static unsafe class CustomFunction
     /// </summary>
     public static Tensor[] Apply(string name, Tensor[] inputs, Func<Tensor[], Tensor[]> forward, Func<Tensor?[], Tensor?[]> backward)
     {
+        var ins = Autograd.Required(inputs, nameof(inputs));
         Tensor[] outputs;
         using (Torch.NoGrad()) outputs = forward(inputs);
+        var outs = Autograd.Required(outputs, $"the outputs of {name}'s forward");
         long id = Interlocked.Increment(ref s_next);
         s_entries[id] = new Entry(backward, inputs.Length);
-        var ins = Autograd.Handles(inputs);
-        var outs = Autograd.Handles(outputs);
         int code;
         fixed (IntPtr* pi = ins)
         fixed (IntPtr* po = outs)

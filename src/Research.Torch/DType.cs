@@ -21,6 +21,14 @@ public static class DTypes
         _ => throw new ArgumentOutOfRangeException(nameof(t), t, "unknown dtype"),
     };
 
+    /// <summary>
+    /// <paramref name="t"/> itself when it is one of the defined types; an undefined value (<c>(DType)1000</c>) is an
+    /// <see cref="ArgumentOutOfRangeException"/> here, before it reaches libtorch's type tables.
+    /// </summary>
+    public static DType Checked(this DType t) => t is DType.UInt8 or DType.Int8 or DType.Int16 or DType.Int32 or DType.Int64
+        or DType.Float16 or DType.Float32 or DType.Float64 or DType.Complex64 or DType.Complex128 or DType.Bool or DType.BFloat16
+        ? t : throw new ArgumentOutOfRangeException(nameof(t), (int)t, $"{(int)t} is not a dtype");
+
     /// <summary>True for floating-point types (not complex).</summary>
     public static bool IsFloatingPoint(this DType t) =>
         t is DType.Float16 or DType.Float32 or DType.Float64 or DType.BFloat16;

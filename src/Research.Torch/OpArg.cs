@@ -38,7 +38,7 @@ public readonly struct OpArg
     public static implicit operator OpArg(bool[]? v) => v is null ? None : new(RtKind.BoolList, v);
     public static implicit operator OpArg(Tensor[]? v) => v is null ? None : new(RtKind.TensorList, v);
     public static implicit operator OpArg(string? v) => v is null ? None : new(RtKind.String, v);
-    public static implicit operator OpArg(DType v) => new(RtKind.Int, i: (int)v);
+    public static implicit operator OpArg(DType v) => new(RtKind.Int, i: (int)v.Checked());
     public static implicit operator OpArg(Device v) => new(RtKind.String, v.ToString());
 
     /// <summary>A dtype that may be absent.</summary>

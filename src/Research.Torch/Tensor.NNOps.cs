@@ -24,8 +24,13 @@ public partial class Tensor
         if (h == IntPtr.Zero) throw new ObjectDisposedException(nameof(Tensor), "the source tensor was disposed");
         GC.SuppressFinalize(source);
         var old = Interlocked.Exchange(ref _handle, h);
-        if (old != IntPtr.Zero) NativeMethods.rt_tensor_free(old);
-        Interlocked.Decrement(ref s_live);
+        Interlocked.Decrement(ref source._creatorLive.Count);           // the source object is gone ...
+        if (old != IntPtr.Zero)
+        {
+            NativeMethods.rt_tensor_free(old);
+            Interlocked.Decrement(ref s_live);                          // ... and this one's old tensor with it
+        }
+        else Interlocked.Increment(ref _creatorLive.Count);             // ... and this disposed one lives again
     }
 
     /// <summary>Address of the first element of a contiguous CPU tensor.</summary>
@@ -35,15 +40,6 @@ public partial class Tensor
         return p;
     }
 
-    /// <summary>A tensor of <paramref name="dtype"/> and <paramref name="shape"/> holding a copy of raw bytes (little-endian, row-major).</summary>
-    internal static unsafe Tensor FromBytes(ReadOnlySpan<byte> bytes, long[] shape, DType dtype)
-    {
-        IntPtr h;
-        fixed (byte* p = bytes)
-        fixed (long* s = shape)
-            NativeRuntime.Check(NativeMethods.rt_tensor_from_data(p, s, shape.Length, (int)dtype, out h));
-        return new Tensor(h);
-    }
 
     /// <summary>self + value · t1 · t2 (not in place).</summary>
     public Tensor AddCMul(Tensor t1, Tensor t2, Scalar value) => s_addcmulOp.Call(this, t1, t2, value);

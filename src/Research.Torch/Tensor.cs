@@ -181,6 +181,14 @@ public partial class Tensor : IDisposable
         }
         set
         {
+            // As PyTorch: a gradient has the tensor's shape, dtype and device, and is not the tensor itself.
+            if (value is not null)
+            {
+                if (value.IsSameAs(this)) throw new ArgumentException("a tensor cannot be its own gradient", nameof(value));
+                if (value.DType != DType || value.Device != Device || !value.Shape.SequenceEqual(Shape))
+                    throw new ArgumentException($"a gradient must match its tensor: got {value.DType.Name()} {value.ShapeString} on {value.Device} " +
+                        $"for {DType.Name()} {ShapeString} on {Device}", nameof(value));
+            }
             NativeRuntime.Check(NativeMethods.rt_tensor_set_grad(Handle, value?.Handle ?? IntPtr.Zero));
             GC.KeepAlive(value);
         }

@@ -102,6 +102,7 @@ public static partial class F
         if (training)
         {
             var shape = input.Shape;
+            if (shape[1] == 0) throw new ArgumentException($"batch_norm: input {input.ShapeString} has no channels", nameof(input));
             long perChannel = shape.Aggregate(1L, (a, b) => a * b) / shape[1];
             if (perChannel <= 1) throw new ArgumentException($"batch_norm: expected more than 1 value per channel when training, got input {input.ShapeString}", nameof(input));
         }
@@ -111,6 +112,7 @@ public static partial class F
     /// <summary>Normalises channels (dimension 1) in <paramref name="numGroups"/> groups per sample.</summary>
     public static Tensor GroupNorm(Tensor input, long numGroups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
+        if (numGroups <= 0) throw new ArgumentOutOfRangeException(nameof(numGroups), numGroups, "group_norm needs at least one group");
         if (input.Dim < 2 || input.Size(1) % numGroups != 0)
             throw new ArgumentException($"group_norm: input {input.ShapeString} must be [batch, channels, ...] with channels divisible by {numGroups} groups", nameof(input));
         return s_groupNorm.Call(input, numGroups, weight, bias, eps, true);

@@ -157,6 +157,7 @@ public sealed class GroupNorm : Module<Tensor, Tensor>
     /// <summary>Creates the layer (weight ones, bias zeros).</summary>
     public GroupNorm(long numGroups, long numChannels, double eps = 1e-5, bool affine = true, DType? dtype = null, Device? device = null)
     {
+        if (numGroups <= 0) throw new ArgumentOutOfRangeException(nameof(numGroups), numGroups, "GroupNorm needs at least one group");
         if (numChannels % numGroups != 0) throw new ArgumentException($"{numChannels} channels cannot be split into {numGroups} groups");
         NumGroups = numGroups;
         NumChannels = numChannels;

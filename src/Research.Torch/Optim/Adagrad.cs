@@ -19,9 +19,12 @@ public sealed class Adagrad : Optimizer
             ["initial_accumulator_value"] = initialAccumulatorValue,
         })
     {
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");
+        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");   // NaN too
         _initialAccumulator = initialAccumulatorValue;
     }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> StateKeys(ParamGroup group) => ["step", "sum"];
 
     protected override void Update(ParamGroup group, Tensor param, Tensor grad, Dictionary<string, Tensor> state)
     {

@@ -26,11 +26,15 @@ public class Adam : Optimizer
             ["amsgrad"] = amsgrad ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
         })
     {
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");
+        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");   // NaN too
         if (betas.Beta1 is < 0 or >= 1 || betas.Beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(betas), betas, "betas must be in [0, 1)");
         if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), eps, "invalid epsilon");
         _decoupled = decoupled;
     }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> StateKeys(ParamGroup group) =>
+        group["amsgrad"] != 0 ? ["step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["step", "exp_avg", "exp_avg_sq"];
 
     protected override void Update(ParamGroup group, Tensor param, Tensor grad, Dictionary<string, Tensor> state)
     {

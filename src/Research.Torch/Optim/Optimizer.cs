@@ -73,6 +73,12 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates one parameter in place from its gradient; state tensors are created with <see cref="Keep"/>.</summary>
     protected abstract void Update(ParamGroup group, Tensor param, Tensor grad, Dictionary<string, Tensor> state);
 
+    /// <summary>
+    /// The state keys every parameter this optimiser has updated holds under <paramref name="group"/>'s options (e.g.
+    /// Adam: step, exp_avg, exp_avg_sq): a loaded state dict with some but not all of them is refused.
+    /// </summary>
+    protected virtual IReadOnlyList<string> StateKeys(ParamGroup group) => [];
+
     /// <summary>Stores <paramref name="value"/> in <paramref name="state"/> as optimiser-owned (outside every scope).</summary>
     protected static Tensor Keep(Dictionary<string, Tensor> state, string key, Tensor value)
     {
@@ -125,11 +131,24 @@ public abstract class Optimizer : IDisposable
         for (int i = 0; i < _groups.Count; i++)
             for (int j = 0; j < _groups[i].Parameters.Count; j++)
                 byIndex[stateDict.Groups[i].Params[j]] = _groups[i].Parameters[j];
+        var loadedKeys = new Dictionary<int, HashSet<string>>();
         foreach (var key in stateDict.Tensors.Keys)
         {
             var parts = key.Split('.', 3);
             if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], out var id) || !byIndex.ContainsKey(id))
                 throw new ArgumentException($"unexpected optimiser state key '{key}' (expected state.<param index>.<name> for one of the {byIndex.Count} parameters)");
+            if (!loadedKeys.TryGetValue(id, out var names)) loadedKeys[id] = names = new HashSet<string>();
+            names.Add(parts[2]);
+        }
+        for (int i = 0; i < _groups.Count; i++)
+        {
+            var options = new Dictionary<string, double>(_groups[i].Options);
+            foreach (var (k, v) in stateDict.Groups[i].Options) options[k] = v;
+            var required = StateKeys(new ParamGroup([], options));
+            foreach (var id in stateDict.Groups[i].Params)
+                if (loadedKeys.TryGetValue(id, out var names) && required.Except(names).ToArray() is { Length: > 0 } missing)
+                    throw new ArgumentException($"the optimiser state of parameter {id} lacks {string.Join(", ", missing)} (has {string.Join(", ", names)}): " +
+                        "a partial state cannot resume; nothing was loaded");
         }
         foreach (var s in _state.Values)
             foreach (var t in s.Values) t.Dispose();

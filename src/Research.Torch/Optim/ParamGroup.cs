@@ -31,6 +31,6 @@ public sealed class ParamGroup
     public double LearningRate
     {
         get => this["lr"];
-        set => Options["lr"] = value;
+        set => Options["lr"] = !double.IsNaN(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a learning rate cannot be NaN");   // schedulers may go below 0, as in PyTorch
     }
 }

@@ -17,8 +17,13 @@ public sealed class RMSprop : Optimizer
             ["centered"] = centered ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
         })
     {
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");
+        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");   // NaN too
     }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> StateKeys(ParamGroup group) =>
+        new[] { "step", "square_avg" }.Concat(group["momentum"] > 0 ? ["momentum_buffer"] : [])
+            .Concat(group["centered"] != 0 ? ["grad_avg"] : []).ToArray();
 
     protected override void Update(ParamGroup group, Tensor param, Tensor grad, Dictionary<string, Tensor> state)
     {

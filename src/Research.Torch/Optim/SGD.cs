@@ -17,7 +17,7 @@ public sealed class SGD : Optimizer
             ["nesterov"] = nesterov ? 1 : 0, ["maximize"] = maximize ? 1 : 0,
         })
     {
-        if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");
+        if (!(lr >= 0)) throw new ArgumentOutOfRangeException(nameof(lr), lr, "invalid learning rate");   // NaN too
         if (nesterov && (momentum <= 0 || dampening != 0)) throw new ArgumentException("Nesterov momentum requires a momentum and zero dampening");
     }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "guards.h"
 #include "shim.h"
 
 namespace {
@@ -13,6 +14,7 @@ namespace {
 struct RtOp {
   c10::OperatorHandle handle;
   const c10::FunctionSchema* schema;
+  bool integer_division;  // checked before every call (guards.h)
 };
 
 thread_local std::vector<c10::IValue> t_stack;
@@ -140,6 +142,17 @@ c10::IValue convert(const RtOp& op, size_t index, const c10::TypePtr& type, cons
   bad_argument(op, index, "cannot take a value of kind " + std::to_string(v.kind));
 }
 
+// A dtype travels as an int (its schema type is int; the real type says ScalarType). An undefined number makes
+// libtorch index its type tables out of bounds, so it is refused here.
+void check_dtype(const RtOp& op, size_t index, const RtValue& v) {
+  if (v.kind != RT_INT) return;
+  auto type = op.schema->arguments()[index].real_type();
+  if (type->kind() == c10::TypeKind::OptionalType) type = type->castRaw<c10::OptionalType>()->getElementType();
+  if (type->kind() == c10::TypeKind::ScalarTypeType &&
+      (v.i < 0 || v.i >= static_cast<int64_t>(c10::ScalarType::NumOptions)))
+    bad_argument(op, index, "is not a dtype: " + std::to_string(v.i));
+}
+
 void push_result(c10::IValue& v) {
   RtValue r{};
   if (v.isTensor()) {
@@ -198,7 +211,7 @@ void push_result(c10::IValue& v) {
 RT_API int32_t rt_op_find(const char* name, const char* overload, void** out) {
   return rt_try([&] {
     auto handle = c10::Dispatcher::singleton().findSchemaOrThrow(name, overload);
-    *out = new RtOp{handle, &handle.schema()};
+    *out = new RtOp{handle, &handle.schema(), rt_is_integer_division(handle.schema())};
   });
 }
 
@@ -233,6 +246,7 @@ RT_API int32_t rt_op_call(void* opp, const RtValue* args, int32_t nargs, RtValue
     stack.reserve(formals.size());
     for (size_t i = 0; i < formals.size(); i++) {
       if (i < static_cast<size_t>(nargs)) {
+        check_dtype(op, i, args[i]);
         stack.push_back(convert(op, i, formals[i].type(), args[i]));
       } else {
         RtValue def{};
@@ -240,6 +254,7 @@ RT_API int32_t rt_op_call(void* opp, const RtValue* args, int32_t nargs, RtValue
         stack.push_back(convert(op, i, formals[i].type(), def));
       }
     }
+    if (op.integer_division) rt_check_integer_division(*op.schema, stack);
     op.handle.callBoxed(&stack);
     t_results.clear();
     for (auto& v : stack) push_result(v);

@@ -25,6 +25,8 @@ RT_API void* rt_tensor_alias(void* t) { return rt_new_tensor(T(t)); }
 RT_API int32_t rt_tensor_from_data(const void* data, const int64_t* sizes, int32_t ndim, int32_t dtype,
                                    void** out) {
   return rt_try([&] {
+    if (dtype < 0 || dtype >= static_cast<int32_t>(c10::ScalarType::NumOptions))
+      throw std::invalid_argument("not a dtype: " + std::to_string(dtype));
     auto st = static_cast<c10::ScalarType>(dtype);
     auto t = at::empty(c10::IntArrayRef(sizes, ndim), at::TensorOptions().dtype(st));
     if (t.numel() > 0) std::memcpy(t.data_ptr(), data, t.numel() * t.element_size());
