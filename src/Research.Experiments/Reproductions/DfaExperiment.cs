@@ -103,7 +103,7 @@ public sealed class DfaExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var seeds = context.Seeds(smoke: 1, cpu: 5, gpu: 5);
-        int epochs = context.ByScale(6, 60, 60);
+        int epochs = context.ByScale(4, 60, 60);
         const int batchSize = 64;
         const double lr = 1e-3, testFraction = 0.2;
         using var data = ClassificationSplit.Create(Sklearn.Digits(), testFraction, seed: 0, context.Device);

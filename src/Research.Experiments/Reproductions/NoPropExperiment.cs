@@ -10,7 +10,8 @@ namespace Research.Experiments.Reproductions;
 /// <param name="States">Accuracy of arg-max_y ⟨z_t, u_y⟩ for t = 0 … T (the state read as the nearest class embedding).</param>
 /// <param name="Predictions">Accuracy of block t's own class probabilities softmax(logits(x, z_{t−1})), t = 1 … T.</param>
 /// <param name="Output">Accuracy of the classifier on z_T: NoProp's answer.</param>
-public sealed record NoPropChain(double[] States, double[] Predictions, double Output)
+/// <param name="AgreementWithFirstBlock">Fraction of inputs where NoProp's answer is block 1's arg-max class.</param>
+public sealed record NoPropChain(double[] States, double[] Predictions, double Output, double AgreementWithFirstBlock)
 {
     /// <summary>The control "one block instead of the chain": block 1 alone, which sees x and pure noise z_0.</summary>
     public double FirstBlock => Predictions[0];
@@ -51,7 +52,8 @@ public sealed class NoPropExperiment : IExperiment
     /// <summary>The methods compared, in the order drawn.</summary>
     public static readonly string[] Methods = ["NoProp", "block 1 alone", "backprop MLP", "DFA MLP"];
 
-    private static readonly string[] Keys = ["noprop", "block1", "backprop", "dfa"];
+    /// <summary>The metric names of <see cref="Methods"/>: <c>seed{s}/{key}/test_accuracy</c>.</summary>
+    public static readonly string[] Keys = ["noprop", "block1", "backprop", "dfa"];
 
     /// <inheritdoc />
     public string Id => "noprop";
@@ -194,6 +196,7 @@ public sealed class NoPropExperiment : IExperiment
             ["chain_gain_points"] = chainGain.Mean,
             ["chain_gain_spread"] = chainGain.Spread,
             ["chain_gain_wins"] = chainGain.Values.Count(v => v > 0),
+            ["chain_agrees_with_block1"] = outcome.Chains.Average(c => c.AgreementWithFirstBlock),
             ["noprop_minus_dfa_points"] = overDfa.Mean,
             ["noprop_parameters"] = outcome.Parameters["NoProp"],
             ["mlp_parameters"] = outcome.Parameters["MLP"],
@@ -208,9 +211,11 @@ public sealed class NoPropExperiment : IExperiment
         using var scope = NewScope();
         using var noGrad = NoGrad();
         var states = model.Trajectory(x);
+        var output = model.Classifier.Forward(states[^1]);
         return new NoPropChain(
             states.Select(z => ClassificationSplit.Accuracy(z.Matmul(model.Embedding.T), y)).ToArray(),
             Enumerable.Range(1, model.Steps).Select(t => ClassificationSplit.Accuracy(model.Block(t).Forward(x, states[t - 1]), y)).ToArray(),
-            ClassificationSplit.Accuracy(model.Classifier.Forward(states[^1]), y));
+            ClassificationSplit.Accuracy(output, y),
+            ClassificationSplit.Accuracy(output, model.Block(1).Forward(x, states[0]).ArgMax(-1)));
     }
 }

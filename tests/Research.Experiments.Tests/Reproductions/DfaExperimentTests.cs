@@ -6,6 +6,7 @@ using static Research.Torch.Torch;
 
 namespace Research.Experiments.Tests.Reproductions;
 
+[Collection("local learning experiments, global generator")]
 public class DfaExperimentTests
 {
     private static double MaxAbsDiff(Tensor x, Tensor y)

@@ -5,6 +5,7 @@ using static Research.Torch.Torch;
 
 namespace Research.Experiments.Tests.Reproductions;
 
+[Collection("local learning experiments, global generator")]
 public class NoPropExperimentTests
 {
     [Fact]
@@ -52,5 +53,7 @@ public class NoPropExperimentTests
         Assert.Equal(Accuracy(model.Block(1).Forward(x, states[0]), y), chain.FirstBlock, 12);
         Assert.Equal(Accuracy(model.Block(2).Forward(x, states[1]), y), chain.Predictions[1], 12);
         Assert.Equal(Accuracy(model.Classifier.Forward(states[2]), y), chain.Output, 12);
+        Assert.Equal(Accuracy(model.Classifier.Forward(states[2]), model.Block(1).Forward(x, states[0]).ArgMax(-1)),
+            chain.AgreementWithFirstBlock, 12);
     }
 }

@@ -5,6 +5,8 @@ using static Research.Torch.Torch;
 
 namespace Research.Models.Tests.LocalLearning;
 
+// Seeds libtorch's global generator: never in parallel with the other local-learning tests.
+[Collection("local learning, global generator")]
 public class DirectFeedbackAlignmentTests
 {
     private static double MaxAbsDiff(Tensor x, Tensor y)
@@ -111,7 +113,6 @@ public class DirectFeedbackAlignmentTests
     public void RedrawFeedbackDrawsNewMatricesOfTheSameScale()
     {
         using var scope = NewScope();
-        ManualSeed(3);
         using var model = new DirectFeedbackAlignment(4, [50, 40], 10);
         var before = model.Feedback(0).Clone();
         var weights = model.Layers[0].Weight.Clone();
