@@ -27,13 +27,19 @@ public sealed class DirectFeedbackAlignment : Module<Tensor, Tensor>
         Layers = new Linear[sizes.Length - 1];
         for (int l = 0; l < Layers.Length; l++) Layers[l] = new Linear(sizes[l], sizes[l + 1], dtype: dtype, device: device);
         Classes = classes;
-        for (int l = 0; l < hidden.Length; l++)
-        {
-            // B_l ~ U(−1/√classes, 1/√classes): the scale of a linear map from the error to layer l.
-            var b = Tensor.Empty([classes, hidden[l]], dtype, device);
-            Init.Uniform_(b, -1 / Math.Sqrt(classes), 1 / Math.Sqrt(classes));
-            RegisterBuffer($"feedback_{l}", b);
-        }
+        for (int l = 0; l < hidden.Length; l++) RegisterBuffer($"feedback_{l}", Tensor.Empty([classes, hidden[l]], dtype, device));
+        RedrawFeedback();
+    }
+
+    /// <summary>
+    /// Draws every feedback matrix afresh, B_l ~ U(−1/√classes, 1/√classes) (the scale of a linear map from the error to
+    /// layer l), in place. The constructor calls it once; calling it before every step gives the shuffled-feedback control,
+    /// whose updates have DFA's size but no fixed B for the forward weights to align with.
+    /// </summary>
+    public void RedrawFeedback()
+    {
+        double bound = 1 / Math.Sqrt(Classes);
+        for (int l = 0; l < Layers.Length - 1; l++) Init.Uniform_(Feedback(l), -bound, bound);
     }
 
     /// <summary>W_1 … W_L: the hidden layers, then the output layer.</summary>

@@ -43,21 +43,6 @@ public class ReproductionTests
     }
 
     [Fact]
-    public void DfaSmokeRunStaysCloseToBackpropAndAligns()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new DfaExperiment(), dir.Path);
-        Assert.True(result.Metrics["accuracy_gap"] <= DfaExperiment.AllowedGap(Scale.Smoke));
-        Assert.True(result.Metrics["weight_angle_final"] < Math.Min(90, result.Metrics["weight_angle_initial"]));
-        long steps = result.Training!.Steps;
-        SmokeRun.AssertCurve(points, "dfa/loss", (int)steps);
-        SmokeRun.AssertCurve(points, "backprop/loss", (int)steps);
-        SmokeRun.AssertCurve(points, "eval/dfa_accuracy", 8 + 1);                               // before training and after each epoch
-        SmokeRun.AssertCurve(points, "alignment/weight_angle", 8 + 1);
-        SmokeRun.AssertCurve(points, "alignment/signal_angle_layer3", 8 + 1);
-    }
-
-    [Fact]
     public void NegativeEigenvalueParityRunsFromTheCommandLine()
     {
         using var dir = new TempDirectory();

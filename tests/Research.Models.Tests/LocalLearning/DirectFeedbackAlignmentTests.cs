@@ -5,6 +5,8 @@ using static Research.Torch.Torch;
 
 namespace Research.Models.Tests.LocalLearning;
 
+// Seeds libtorch's global generator: never in parallel with the other local-learning tests.
+[Collection("local learning, global generator")]
 public class DirectFeedbackAlignmentTests
 {
     private static double MaxAbsDiff(Tensor x, Tensor y)
@@ -105,5 +107,20 @@ public class DirectFeedbackAlignmentTests
         using var scope = NewScope();
         Assert.Equal(0, DirectFeedbackAlignment.AngleDegrees(Tensor.From(new[] { 1.0, 2 }), Tensor.From(new[] { 2.0, 4 })), 4);
         Assert.Equal(90, DirectFeedbackAlignment.AngleDegrees(Tensor.From(new[] { 1.0, 0 }), Tensor.From(new[] { 0.0, 3 })), 6);
+    }
+
+    [Fact]
+    public void RedrawFeedbackDrawsNewMatricesOfTheSameScale()
+    {
+        using var scope = NewScope();
+        using var model = new DirectFeedbackAlignment(4, [50, 40], 10);
+        var before = model.Feedback(0).Clone();
+        var weights = model.Layers[0].Weight.Clone();
+        model.RedrawFeedback();
+        double bound = 1 / Math.Sqrt(10);
+        Assert.True(MaxAbsDiff(before, model.Feedback(0)) > 0.1);
+        Assert.True(model.Feedback(1).Abs().Max().Item<float>() <= bound);
+        Assert.InRange(model.Feedback(1).Abs().Mean().Item<float>(), 0.8 * bound / 2, 1.2 * bound / 2);   // E|U(−b, b)| = b/2
+        Assert.Equal(0, MaxAbsDiff(weights, model.Layers[0].Weight));                                        // forward weights untouched
     }
 }

@@ -7,6 +7,8 @@ using static Research.Torch.Torch;
 
 namespace Research.Models.Tests.LocalLearning;
 
+// Seeds libtorch's global generator: never in parallel with the other local-learning tests.
+[Collection("local learning, global generator")]
 public class NoPropTests
 {
     private static double MaxAbsDiff(Tensor x, Tensor y)
