@@ -83,13 +83,13 @@ public sealed record GlaSettings(int[] TimingLengths, int TimingRepeats, int See
     public const int LmChunk = 32;
 
     /// <summary>
-    /// Smoke: timing at T = 1024, one seed, one learning rate, 200 recall steps of GLA alone (≥ 0.8), a few language-model
+    /// Smoke: timing at T = 512, one seed, one learning rate, 200 recall steps of GLA alone (≥ 0.8), a few language-model
     /// steps (not checked). cpu: T = 1024, 4096; 3 seeds; sweep {1e-3, 3e-3, 1e-2} for every model; 400 recall steps, GLA ≥ 0.9;
     /// 250 language-model steps of 16 × 64 characters. gpu: T up to 16384, 5 seeds, 1500 language-model steps of 32 × 128.
     /// </summary>
     public static GlaSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new([1024], 3, Seeds: 1, [3e-3], ["gla"], RecallSteps: 200, RecallBatch: 32, EvalEvery: 40, RequiredAccuracy: 0.8,
+        Scale.Smoke => new([512], 3, Seeds: 1, [3e-3], ["gla"], RecallSteps: 200, RecallBatch: 32, EvalEvery: 40, RequiredAccuracy: 0.8,
             LmSteps: 5, LmBatch: 4, LmContext: 32, CheckLanguageModel: false),
         Scale.Cpu => new([1024, 4096], 3, Seeds: 3, [1e-3, 3e-3, 1e-2], ["gla", "linear", "softmax"], RecallSteps: 400, RecallBatch: 64, EvalEvery: 50,
             RequiredAccuracy: 0.9, LmSteps: 250, LmBatch: 16, LmContext: 64, CheckLanguageModel: true),
@@ -160,7 +160,7 @@ public sealed class GlaExperiment : IExperiment
     /// <inheritdoc />
     public string Claim =>
         FormattableString.Invariant($"a forward + backward pass through GLA's chunk-wise form (C = {GlaSettings.ClaimChunk}) is ≥ {GlaSettings.RequiredSpeedup}× faster than through ") +
-        FormattableString.Invariant($"the recurrent loop at T = 4096 (smoke 1024); on associative recall with overwrites a one-block GLA reaches ≥ 0.9 accuracy (smoke 0.8) in ") +
+        FormattableString.Invariant($"the recurrent loop at T = 4096 (smoke 512); on associative recall with overwrites a one-block GLA reaches ≥ 0.9 accuracy (smoke 0.8) in ") +
         FormattableString.Invariant($"every seed and is within {GlaSettings.SoftmaxAccuracyTolerance} of a softmax Transformer given the same learning-rate sweep; and as a ") +
         FormattableString.Invariant($"character-level language model on held-out Debian licence text, at equal parameters (±10 %) and steps, GLA has a lower perplexity than ") +
         FormattableString.Invariant($"ungated linear attention and at most {GlaSettings.PerplexityRatio}× the softmax Transformer's, in every seed (cpu: 3 seeds; smoke checks ") +

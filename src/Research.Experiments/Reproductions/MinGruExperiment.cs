@@ -28,7 +28,7 @@ public sealed record MinGruSettings(int Batch, int Hidden, int[] Lengths, int Ro
 
     /// <summary>
     /// How many times faster a forward + backward pass through the scan must be on parallel hardware (gpu scale; "much
-    /// faster"). On one CPU thread this was the pre-registered threshold against the GRU and failed (1.3× at T = 512):
+    /// faster"). On one CPU thread this was the pre-registered threshold against the GRU and failed (1.0–1.3× at T = 512):
     /// cpu and smoke scale check only that the scan is faster than the GRU.
     /// </summary>
     public const double RequiredSpeedup = 2;
@@ -89,7 +89,7 @@ public sealed record MinGruOutcome(IReadOnlyList<MinGruAgreement> Agreement, IRe
 /// </summary>
 public sealed class MinGruExperiment : IExperiment
 {
-    /// <summary>The lengths of the agreement measurement.</summary>
+    /// <summary>The lengths of the agreement measurement (smoke: the first two).</summary>
     public static readonly int[] AgreementLengths = [64, 512, 4096];
 
     /// <summary>The language models, with their metric names.</summary>
@@ -111,7 +111,7 @@ public sealed class MinGruExperiment : IExperiment
         FormattableString.Invariant($"{MinGruSettings.PerplexityRatio}× the held-out perplexity of a GRU with the same parameters (±10 %), steps and ") +
         "learning-rate sweep, on average and in all but one of 5 seeds; and a forward + backward pass of one minGRU layer through the scan is faster than a " +
         FormattableString.Invariant($"same-width GRU trained through time at T = {MinGruSettings.ClaimLength} (one CPU thread, batch 16 × 64 channels; smoke: ") +
-        "batch 8, speed only). Narrower than the paper: on one CPU thread the pre-registered ≥ 2× over the GRU failed (1.3×) and the scan is slower " +
+        "batch 8, speed only). Narrower than the paper: on one CPU thread the pre-registered ≥ 2× over the GRU failed (1.0–1.3×) and the scan is slower " +
         "than minGRU's own loop; the paper's ≥ 2× speed-ups over both are checked at gpu scale only";
 
     /// <inheritdoc />
@@ -129,7 +129,7 @@ public sealed class MinGruExperiment : IExperiment
         });
 
         // (1) scan = loop, states and gradients (an identity: pinned by unit tests, recorded here with the float32 drift)
-        var agreement = AgreementLengths.Select(T => Agreement(T, context.Seed)).ToArray();
+        var agreement = AgreementLengths.Take(context.Scale == Scale.Smoke ? 2 : AgreementLengths.Length).Select(T => Agreement(T, context.Seed)).ToArray();
         foreach (var a in agreement)
         {
             context.Run.Record(a.T, "agreement/states_float64", a.States64);
