@@ -16,23 +16,6 @@ public class ReproductionTests
     }
 
     [Fact]
-    public void MinGruSmokeRunHoldsScanEqualsLoopSpeedAndParity()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new MinGruExperiment(), dir.Path);
-        Assert.True(result.Metrics["float64_relative_error"] < MinGruExperiment.Float64Tolerance);
-        Assert.True(result.Metrics["scan_train_ms"] < result.Metrics["loop_train_ms"]);
-        Assert.True(result.Metrics["signed_accuracy"] >= 0.9);
-        Assert.True(result.Metrics["positive_accuracy"] <= ParityStudy.PositiveCeiling);
-        foreach (var name in new[] { "agreement/float64", "agreement/float32", "timing/scan_train_ms", "timing/loop_train_ms" })
-            Assert.Equal(MinGruExperiment.Lengths.Select(T => (long)T), points.Where(p => p.Name == name).Select(p => p.Step));
-        SmokeRun.AssertCurve(points, "signed/loss", 150);
-        SmokeRun.AssertCurve(points, "positive/loss", 150);
-        SmokeRun.AssertCurve(points, "eval/signed_accuracy", 10);
-        SmokeRun.AssertCurve(points, "accuracy_vs_length/signed", 3);
-    }
-
-    [Fact]
     public void SirenSmokeRunBeatsReluByTwoDecibels()
     {
         using var dir = new TempDirectory();

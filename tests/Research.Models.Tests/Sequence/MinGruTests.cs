@@ -43,17 +43,21 @@ public class MinGruTests
     [Fact]
     public void ScanGradientsEqualLoopGradients()
     {
+        // Relative to each gradient's largest entry, float64, T = 256 (the scan's gradient error grows with T: ~1e-11 at 512).
         using var scope = NewScope();
         ManualSeed(9);
         using var gru = new MinGru(4, 6, dtype: DType.Float64);
-        var x = Tensor.RandN([2, 40, 4], DType.Float64);
+        var x = Tensor.RandN([2, 256, 4], DType.Float64);
         var parameters = gru.Parameters().Cast<Tensor>().ToArray();
 
         var scanGrads = Autograd.Grad([gru.Forward(x).Square().Sum()], parameters);
         var loopGrads = Autograd.Grad([gru.ForwardSequential(x).Square().Sum()], parameters);
 
         for (int i = 0; i < parameters.Length; i++)
-            Assert.True(MaxAbsDiff(scanGrads[i]!, loopGrads[i]!) < 1e-9, $"gradient {i} differs by {MaxAbsDiff(scanGrads[i]!, loopGrads[i]!):E2}");
+        {
+            double relative = MaxAbsDiff(scanGrads[i]!, loopGrads[i]!) / loopGrads[i]!.Abs().Max().Item<double>();
+            Assert.True(relative < 1e-10, $"gradient {i} differs by {relative:E2} (relative)");
+        }
     }
 
     [Fact]
