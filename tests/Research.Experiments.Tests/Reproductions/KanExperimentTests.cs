@@ -16,32 +16,6 @@ public class KanExperimentTests
     }
 
     [Fact]
-    public void SmokeRunFindsTheFormulasStructureAndBeatsTheMatchedMlps()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new KanExperiment(), dir.Path);
-        var s = KanSettings.For(Scale.Smoke);
-        Assert.True(result.Metrics["rmse_factor"] >= s.RequiredFactor);
-        Assert.Equal(result.Metrics["best_mlp_test_rmse"] / result.Metrics["kan_test_rmse"], result.Metrics["rmse_factor"], 9);
-        Assert.True(result.Metrics["kan_parameters"] < result.Metrics["unpruned_kan_parameters"]);   // pruning removed hidden nodes
-        Assert.Equal(375, result.Metrics["unpruned_kan_parameters"]);
-        foreach (var name in new[] { "x_sine_correlation", "y_square_correlation" })
-            Assert.True(Math.Abs(result.Metrics[name]) >= s.RequiredCorrelation, name);
-        Assert.True(result.Metrics["output_exp_correlation"] >= s.RequiredCorrelation);
-        Assert.True(Math.Abs(result.Metrics["x_linear_correlation"]) < 0.9);          // the x-edge is not merely monotone
-
-        SmokeRun.AssertCurve(points, "kan/loss", s.TotalSteps);
-        SmokeRun.AssertCurve(points, "kan/regularization", s.Candidates * s.CandidateSteps);
-        foreach (var mlp in s.Matched) SmokeRun.AssertCurve(points, $"mlp/{mlp.Name}/loss", s.TotalSteps);
-        SmokeRun.AssertCurve(points, "eval/kan_test_rmse", s.TotalSteps / 100);
-        SmokeRun.AssertCurve(points, "sparsify/objective", s.Candidates);
-        SmokeRun.AssertCurve(points, "scaling/kan_test_rmse", s.Grids.Length);
-        SmokeRun.AssertCurve(points, "scaling/mlp_test_rmse", s.Matched.Length);
-        var kanScaling = points.Where(p => p.Name == "scaling/kan_test_rmse").ToList();
-        Assert.True(kanScaling[^1].Value < kanScaling[0].Value);                       // a finer grid fits better
-    }
-
-    [Fact]
     public void StagesTileTheStepsAndTheMlpsMatchTheUnprunedKan()
     {
         foreach (var scale in new[] { Scale.Smoke, Scale.Cpu })
