@@ -62,6 +62,33 @@ public class KanExperimentTests
         Assert.False(linear.Matches(0.99));
     }
 
+    [Fact]
+    public void EdgeCurvesSpanEachEdgesInputsAndCarryItsImportance()
+    {
+        // For the KAN built from the formula the x-edge is 0.5 sin(πx) on the inputs' range, the y-edge 0.5 y², and each
+        // curve's norm is that edge's mean |φ| on the data (KanNetwork.EdgeNorms).
+        using var scope = NewScope();
+        using var kan = FromFormula(x => 0.5 * Math.Sin(Math.PI * x));
+        var (x, _) = FormulaFitting.Sample(500);
+        var curves = FormulaFitting.EdgeCurves(kan, x, points: 41);
+        Assert.Equal([1, 1], curves.Select(l => l.Length));                                // [layer][out][in]
+        Assert.Equal([2, 1], curves.Select(l => l[0].Length));
+        var norms = KanNetwork.EdgeNorms(kan.Trace(x));
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < curves[l][0].Length; i++)
+            {
+                var e = curves[l][0][i];
+                Assert.Equal(41, e.X.Length);
+                Assert.Equal(norms[l][0, i].Item<float>(), e.Norm, 5);
+            }
+        var xEdge = curves[0][0][0];
+        Assert.Equal(x.Select(1, 0).Min().Item<float>(), xEdge.X[0], 5);
+        Assert.Equal(x.Select(1, 0).Max().Item<float>(), xEdge.X[^1], 5);
+        for (int p = 0; p < 41; p++) Assert.Equal(0.5 * Math.Sin(Math.PI * xEdge.X[p]), xEdge.Y[p], 2);
+        var yEdge = curves[0][0][1];
+        for (int p = 0; p < 41; p++) Assert.Equal(0.5 * yEdge.X[p] * yEdge.X[p], yEdge.Y[p], 2);
+    }
+
     private static KanNetwork FromFormula(Func<double, double> xEdge)
     {
         var layers = new[] { new KanLayer(2, 1, gridSize: 20), new KanLayer(1, 1, gridSize: 20, lo: -0.6, hi: 1.0) };
