@@ -120,6 +120,34 @@ public static class FormulaFitting
             h.ToArray<double>(), second.Select(1, 0).Select(1, node).ToArray<double>());
     }
 
+    /// <summary>
+    /// Every edge function of <paramref name="kan"/> on <paramref name="points"/> values spanning that edge's inputs on
+    /// <paramref name="data"/>, with its importance |φ|₁ on the data: [layer][out][in].
+    /// </summary>
+    public static KanEdgeCurve[][][] EdgeCurves(KanNetwork kan, Tensor data, int points = 121)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var trace = kan.Trace(data);
+        var norms = KanNetwork.EdgeNorms(trace).Select(n => n.Double().ToArray2D<double>()).ToArray();
+        var curves = new KanEdgeCurve[kan.Layers.Length][][];
+        for (int l = 0; l < kan.Layers.Length; l++)
+        {
+            var inputs = trace.Inputs[l];
+            var (lo, hi) = (inputs.Amin([0]), inputs.Amax([0]));
+            var steps = Tensor.Linspace(0, 1, points, inputs.DType, inputs.Device).Unsqueeze(1);
+            var grid = lo.Unsqueeze(0) + (hi - lo).Unsqueeze(0) * steps;                // [P, in]
+            var edges = kan.Layers[l].EdgeActivations(grid).Double();                      // [P, out, in]
+            var x = grid.Double().ToArray2D<double>();
+            var y = edges.ToArray<double>();
+            int layer = l, outs = (int)edges.Size(1), ins = (int)edges.Size(2);
+            curves[l] = [.. Enumerable.Range(0, (int)kan.Layers[l].OutFeatures).Select(o => Enumerable.Range(0, (int)kan.Layers[layer].InFeatures)
+                .Select(i => new KanEdgeCurve(Enumerable.Range(0, points).Select(p => x[p, i]).ToArray(),
+                    Enumerable.Range(0, points).Select(p => y[(p * outs + o) * ins + i]).ToArray(), norms[layer][o, i])).ToArray())];
+        }
+        return curves;
+    }
+
     /// <summary>Finds the dominant hidden node of a [2, n, 1] KAN on <paramref name="data"/> and correlates its edges with the formula's parts.</summary>
     public static KanEdgeStructure EdgeStructure(KanNetwork kan, Tensor data, int points = 201)
     {

@@ -24,9 +24,11 @@ namespace Research.Experiments.Reproductions;
 /// <param name="PermutationDegree">n of the non-abelian group S_n trained alongside, with the same network and optimiser settings.</param>
 /// <param name="PermutationTrainFraction">Share of the |S_n|² pairs trained on.</param>
 /// <param name="RequiredPermutationDelay">Smallest allowed grokking delay on S_n.</param>
+/// <param name="RequiredIrrepConcentration">Smallest allowed share of each S_n unit's non-trivial embedding energy in its strongest irrep at the end.</param>
+/// <param name="RequiredControlGap">Smallest allowed concentration of the trained embeddings minus that of the same embeddings with the group elements permuted at random.</param>
 public sealed record GroupGrokkingSettings(int Modulus, double TrainFraction, int Width, int Steps, double LearningRate, double WeightDecay,
     double InitScale, int EvalEvery, double RequiredDelay, double RequiredNormDrop, double RequiredConcentrationGain,
-    int PermutationDegree, double PermutationTrainFraction, double RequiredPermutationDelay)
+    int PermutationDegree, double PermutationTrainFraction, double RequiredPermutationDelay, double RequiredIrrepConcentration, double RequiredControlGap)
 {
     /// <summary>Train accuracy that counts as "fitted".</summary>
     public const double FitAccuracy = 0.99;
@@ -37,14 +39,14 @@ public sealed record GroupGrokkingSettings(int Modulus, double TrainFraction, in
     /// <summary>AdamW's (β₁, β₂).</summary>
     public static readonly (double, double) Betas = (0.9, 0.98);
 
-    /// <summary>The settings of <paramref name="scale"/>: Z_41 with half the pairs at smoke, Z_97 with 30 % of the pairs otherwise.</summary>
+    /// <summary>The settings of <paramref name="scale"/>: Z_41 with 60 % of the pairs and S_4 with 80 % for 900 steps at smoke, Z_97 with 30 % and S_4 with 70 % for 4000 steps otherwise.</summary>
     public static GroupGrokkingSettings For(Scale scale) => scale == Scale.Smoke
-        ? new(Modulus: 41, TrainFraction: 0.5, Width: 128, Steps: 2000, LearningRate: 3e-3, WeightDecay: 0.5, InitScale: 2, EvalEvery: 25,
-            RequiredDelay: 5, RequiredNormDrop: 0.03, RequiredConcentrationGain: 2,
-            PermutationDegree: 4, PermutationTrainFraction: 0.7, RequiredPermutationDelay: 5)
+        ? new(Modulus: 41, TrainFraction: 0.6, Width: 128, Steps: 900, LearningRate: 3e-3, WeightDecay: 0.5, InitScale: 2, EvalEvery: 25,
+            RequiredDelay: 3, RequiredNormDrop: 0, RequiredConcentrationGain: 1.5,
+            PermutationDegree: 4, PermutationTrainFraction: 0.8, RequiredPermutationDelay: 3, RequiredIrrepConcentration: 0.6, RequiredControlGap: 0.1)
         : new(Modulus: 97, TrainFraction: 0.3, Width: 128, Steps: 4000, LearningRate: 3e-3, WeightDecay: 0.5, InitScale: 2, EvalEvery: 50,
             RequiredDelay: 5, RequiredNormDrop: 0.1, RequiredConcentrationGain: 3,
-            PermutationDegree: 4, PermutationTrainFraction: 0.7, RequiredPermutationDelay: 5);
+            PermutationDegree: 4, PermutationTrainFraction: 0.7, RequiredPermutationDelay: 5, RequiredIrrepConcentration: 0.8, RequiredControlGap: 0.2);
 
     /// <summary>The network these settings train for a group of <paramref name="order"/> elements (seed libtorch first).</summary>
     public GroupWordNetwork CreateModel(long order, Device? device = null) => new(order, Width, GroupActivation.Quadratic, InitScale, device: device);
@@ -88,14 +90,41 @@ public sealed record GrokkingSummary(long? FitStep, long? GrokStep, double PeakN
 }
 
 /// <summary>
-/// "Learning words in groups: fusion algebras, tensor ranks and grokking" — the experiment of notebooks/dynamics/group-grokking.ipynb:
-/// a two-layer <see cref="GroupWordNetwork"/> (quadratic units) learns a + b mod p from a fraction of all pairs with full-batch
-/// AdamW and weight decay. It fits the training pairs early and generalises much later (grokking); the weight norm falls after
-/// its peak, and each hidden unit's embedding columns become one Fourier mode of Z_p (<see cref="CyclicFourier"/>). A second
-/// network of the same kind learns the products of the non-abelian S_4 in the same steps (grokking delay only).
-/// Metrics per step: <c>train/loss</c>, <c>permutation/loss</c>; per evaluation (and at step 0): <c>eval/train_accuracy</c>,
-/// <c>eval/test_accuracy</c>, <c>eval/train_loss</c>, <c>eval/test_loss</c>, <c>weights/norm</c>, <c>fourier/concentration</c>,
-/// <c>permutation/train_accuracy</c>, <c>permutation/test_accuracy</c>, <c>permutation/weight_norm</c>.
+/// One network learning one group's products (one seed): its evaluations and the energy of its embedding columns per
+/// irrep and unit ([irreps, units], <see cref="GroupIrreps.Energy"/>) at initialisation, at the train fit, at the end, and at
+/// the end with the group elements permuted at random (the control: the same numbers, no group structure).
+/// </summary>
+public sealed record GroupLearning(string Group, string[] Irreps, IReadOnlyList<GrokkingPoint> History,
+    double[,] EnergyStart, double[,] EnergyFit, double[,] EnergyEnd, double[,] EnergyPermuted)
+{
+    /// <summary>Fit and grokking steps, norms and concentrations read off <see cref="History"/>.</summary>
+    public GrokkingSummary Summary => GrokkingSummary.From(History);
+
+    /// <summary>Share of each unit's non-trivial energy in its strongest irrep, at the end.</summary>
+    public double Concentration => Share(EnergyEnd);
+
+    /// <summary>The same share for the randomly permuted embeddings (the control).</summary>
+    public double PermutedConcentration => Share(EnergyPermuted);
+
+    private static double Share(double[,] energy)
+    {
+        using var scope = NewScope();
+        return GroupIrreps.Concentration(Tensor.From(energy));
+    }
+}
+
+/// <summary>What the group-grokking notebook draws: per seed, the cyclic and the permutation group's learning.</summary>
+public sealed record GroupGrokkingOutcome(GroupGrokkingSettings Settings, GroupLearning[] Cyclic, GroupLearning[] Permutation);
+
+/// <summary>
+/// Grokking on groups and the representation-theoretic mechanism behind it (Chughtai, Chan &amp; Nanda, "A toy model of
+/// universality", 2023; "Learning words in groups", 2025) — the experiment of notebooks/dynamics/group-grokking.ipynb. Per
+/// seed, a two-layer <see cref="GroupWordNetwork"/> (quadratic units) learns a + b mod p and a second one the products of the
+/// non-abelian S_4, both full-batch AdamW with weight decay from a fraction of all pairs. Each network fits its training
+/// pairs early and generalises much later; its embedding columns end up in single irreducible representations
+/// (<see cref="GroupIrreps"/>: Fourier modes for Z_p, the five irreps of S_4). Control: the same concentration measure on the
+/// trained embeddings with the group elements relabelled at random. Metrics per step: <c>seed{n}/{cyclic,permutation}/loss</c>;
+/// per evaluation: <c>seed{n}/{cyclic,permutation}/{train_accuracy,test_accuracy,test_loss,weight_norm,concentration}</c>.
 /// </summary>
 public sealed class GroupGrokkingExperiment : IExperiment
 {
@@ -106,115 +135,167 @@ public sealed class GroupGrokkingExperiment : IExperiment
     public string Family => "representation geometry & learning dynamics";
 
     /// <inheritdoc />
-    public string Title => "Learning words in groups: grokking of a + b mod p and of S_4 products by a two-layer network";
+    public string Title => "Grokking group products along irreducible representations: a + b mod p and S_4";
 
     /// <inheritdoc />
     public string Claim =>
-        "a two-layer network trained full-batch with AdamW on 30 % of all a + b mod 97 (smoke: 50 % of mod 41) groks: test accuracy first reaches 0.9 " +
-        "at a step at least 5× the step where train accuracy first reaches 0.99; the weight norm falls by at least 10 % (smoke: 3 %) from its peak after " +
-        "the fit to the end; the share of the embedding power in each unit's dominant Z_p frequency grows at least 3× (smoke: 2×) from the fit to the end; " +
-        "and the same network on 70 % of the products of the non-abelian S_4 groks with a delay of at least 5×";
+        "two-layer networks trained full-batch with AdamW on 30 % of a + b mod 97 and on 70 % of the products of the non-abelian S_4 grok " +
+        "(test accuracy 0.9 at ≥ 5× the step of train accuracy 0.99, both groups, every seed of 3) and learn along irreducible representations: " +
+        "on S_4 each unit's embedding energy lies ≥ 80 % in one irrep at the end, ≥ 0.2 above the same measure on randomly relabelled embeddings; " +
+        "on Z_97 the per-unit Fourier concentration grows ≥ 3× from the fit to the end and the weight norm falls ≥ 10 % from its peak " +
+        "(smoke: 60 % of mod 41 and 80 % of S_4, 900 steps, 1 seed, delays ≥ 3×, 60 %, 0.1, 1.5×, no norm drop required)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = GroupGrokkingSettings.For(context.Scale);
+        var seeds = context.Seeds(smoke: 1, cpu: 3, gpu: 5);
         context.Run.AddHyperparameters(new
         {
             group = $"Z_{s.Modulus} (+)", s.Modulus, train_fraction = s.TrainFraction, s.Width, activation = "quadratic", s.Steps, lr = s.LearningRate,
             weight_decay = s.WeightDecay, betas = new[] { GroupGrokkingSettings.Betas.Item1, GroupGrokkingSettings.Betas.Item2 }, init_scale = s.InitScale,
-            eval_every = s.EvalEvery, required_delay = s.RequiredDelay, required_norm_drop = s.RequiredNormDrop, required_concentration_gain = s.RequiredConcentrationGain,
-            permutation_group = $"S_{s.PermutationDegree}", permutation_train_fraction = s.PermutationTrainFraction, required_permutation_delay = s.RequiredPermutationDelay,
+            eval_every = s.EvalEvery, seeds = seeds.Count, permutation_group = $"S_{s.PermutationDegree}", permutation_train_fraction = s.PermutationTrainFraction,
         });
-
-        using var data = GroupWordSplit.Create(GroupTables.CyclicAddition(s.Modulus), s.TrainFraction, seed: (int)context.Seed, context.Device);
-        ManualSeed(context.Seed);
-        using var model = s.CreateModel(s.Modulus, context.Device);
-        using var optimizer = s.CreateOptimizer(model);
-        context.Run.Log($"{data.Group.Name}: {data.TrainRows} training pairs, {data.TestRows} held out; {model.ParameterCount()} parameters");
-        using var permutations = GroupWordSplit.Create(GroupTables.Symmetric(s.PermutationDegree), s.PermutationTrainFraction, seed: (int)context.Seed, context.Device);
-        using var permutationModel = s.CreateModel(permutations.Group.Order, context.Device);
-        using var permutationOptimizer = s.CreateOptimizer(permutationModel);
-        context.Run.Log($"{permutations.Group.Name}: {permutations.TrainRows} training pairs, {permutations.TestRows} held out");
-
-        List<GrokkingPoint> history = [], permutationHistory = [];
-        Dictionary<string, double> Evaluate(long step)
+        var cyclicGroup = GroupTables.CyclicAddition(s.Modulus);
+        var permutationGroup = GroupTables.Symmetric(s.PermutationDegree);
+        var (cyclicIrreps, permutationIrreps) = (GroupIrreps.Cyclic(s.Modulus), GroupIrreps.Symmetric(s.PermutationDegree));
+        var cyclic = new List<GroupLearning>();
+        var permutation = new List<GroupLearning>();
+        TrainingResult? last = null;
+        for (int i = 0; i < seeds.Count; i++)
         {
-            var (trainAccuracy, trainLoss, testAccuracy, testLoss) = data.Evaluate(model);
-            double norm = model.WeightNorm(), concentration;
-            using (NewScope()) concentration = CyclicFourier.Concentration(CyclicFourier.NeuronPower(model));
-            history.Add(new GrokkingPoint(step, trainAccuracy, testAccuracy, testLoss, norm, concentration));
-            var (permutationTrain, _, permutationTest, permutationTestLoss) = permutations.Evaluate(permutationModel);
-            double permutationNorm = permutationModel.WeightNorm();
-            permutationHistory.Add(new GrokkingPoint(step, permutationTrain, permutationTest, permutationTestLoss, permutationNorm, double.NaN));
-            return new Dictionary<string, double>
-            {
-                ["permutation/train_accuracy"] = permutationTrain,
-                ["permutation/test_accuracy"] = permutationTest,
-                ["permutation/weight_norm"] = permutationNorm,
-                ["eval/train_accuracy"] = trainAccuracy,
-                ["eval/test_accuracy"] = testAccuracy,
-                ["eval/train_loss"] = trainLoss,
-                ["eval/test_loss"] = testLoss,
-                ["weights/norm"] = norm,
-                ["fourier/concentration"] = concentration,
-            };
+            var (c, p, result) = RunSeed(context, s, seeds[i], $"seed{i}/", cyclicGroup, cyclicIrreps, permutationGroup, permutationIrreps);
+            cyclic.Add(c);
+            permutation.Add(p);
+            last = result;
+            context.Run.Log(string.Create(CultureInfo.InvariantCulture,
+                $"seed {seeds[i]}: {c.Group} delay {c.Summary.Delay:F1}×, concentration {c.Concentration:F3} (permuted {c.PermutedConcentration:F3}); " +
+                $"{p.Group} delay {p.Summary.Delay:F1}×, irrep concentration {p.Concentration:F3} (permuted {p.PermutedConcentration:F3})"));
         }
-        foreach (var (name, value) in Evaluate(0)) context.Run.Record(0, name, value);
 
-        var trainer = context.CreateTrainer(new TrainerOptions
-        {
-            MaxSteps = s.Steps,
-            LearningRate = LearningRates.Constant(s.LearningRate),
-            EvalEvery = s.EvalEvery,
-            FiniteCheckEvery = s.EvalEvery,
-        });
-        var state = new TensorState { { "cyclic", new ModuleState(model, optimizer) }, { "permutation", new ModuleState(permutationModel, permutationOptimizer) } };
-        var result = trainer.Fit(state, ctx =>
-        {
-            var loss = data.TrainLoss(model);
-            optimizer.ZeroGrad();
-            loss.Backward();
-            optimizer.Step();
-            var permutationLoss = permutations.TrainLoss(permutationModel);
-            permutationOptimizer.ZeroGrad();
-            permutationLoss.Backward();
-            permutationOptimizer.Step();
-            return StepResult.From(loss, new Dictionary<string, double> { ["permutation/loss"] = permutationLoss.Item<float>() });
-        }, evaluate: Evaluate, run: context.Run);
-
-        var g = GrokkingSummary.From(history);
-        bool grokked = g.FitStep is not null && g.GrokStep is not null && g.Delay >= s.RequiredDelay;
-        bool normFalls = g.FitStep is not null && g.NormDrop >= s.RequiredNormDrop;
-        bool concentrates = g.ConcentrationGain >= s.RequiredConcentrationGain;
-        var sg = GrokkingSummary.From(permutationHistory);
-        bool permutationGrokked = sg.FitStep is not null && sg.GrokStep is not null && sg.Delay >= s.RequiredPermutationDelay;
-        var detail = string.Create(CultureInfo.InvariantCulture,
-            $"{data.Group.Name}, {data.TrainRows} of {data.TrainRows + data.TestRows} pairs: train accuracy ≥ {GroupGrokkingSettings.FitAccuracy} at step {Show(g.FitStep)}, " +
-            $"test accuracy ≥ {GroupGrokkingSettings.GrokAccuracy} at step {Show(g.GrokStep)} (delay {g.Delay:F1}× {(grokked ? "≥" : "<")} {s.RequiredDelay}×; final test accuracy {g.FinalTestAccuracy:F3}); " +
-            $"weight norm peak {g.PeakNorm:F1} at step {g.PeakNormStep} → {g.FinalNorm:F1} at the end (−{100 * g.NormDrop:F1} % {(normFalls ? "≥" : "<")} {100 * s.RequiredNormDrop:F0} %); " +
-            $"Fourier concentration {g.ConcentrationAtFit:F3} at the fit → {g.FinalConcentration:F3} ({g.ConcentrationGain:F2}× {(concentrates ? "≥" : "<")} {s.RequiredConcentrationGain}×); " +
-            $"{permutations.Group.Name}, {permutations.TrainRows} of {permutations.TrainRows + permutations.TestRows} pairs: fit at step {Show(sg.FitStep)}, test accuracy ≥ {GroupGrokkingSettings.GrokAccuracy} at step {Show(sg.GrokStep)} " +
-            $"(delay {sg.Delay:F1}× {(permutationGrokked ? "≥" : "<")} {s.RequiredPermutationDelay}×; final test accuracy {sg.FinalTestAccuracy:F3}) ({result.Status})");
+        SeedSummary Over(IEnumerable<GroupLearning> runs, Func<GroupLearning, double> f) => new(runs.Select(f));
+        double Delay(GroupLearning r) => double.IsNaN(r.Summary.Delay) ? 0 : r.Summary.Delay;
+        var cyclicDelay = Over(cyclic, Delay);
+        var permutationDelay = Over(permutation, Delay);
+        var normDrop = Over(cyclic, r => r.Summary.NormDrop);
+        var gain = Over(cyclic, r => r.Summary.ConcentrationGain);
+        var irrepConcentration = Over(permutation, r => r.Concentration);
+        var permutationControl = Over(permutation, r => r.Concentration - r.PermutedConcentration);
+        var cyclicControl = Over(cyclic, r => r.Concentration - r.PermutedConcentration);
+        string z = cyclic[0].Group, sn = permutation[0].Group;
+        var check = new ClaimCheck()
+            .AtLeast($"{z} grokking delay (step of test acc 0.9 / step of train acc 0.99)", cyclicDelay, s.RequiredDelay, format: "F2")
+            .AtLeast($"{sn} grokking delay", permutationDelay, s.RequiredPermutationDelay, format: "F2")
+            .AtLeast($"{sn}: share of each unit's energy in its strongest irrep", irrepConcentration, s.RequiredIrrepConcentration, format: "F3")
+            .AtLeast($"{sn}: concentration − randomly relabelled control", permutationControl, s.RequiredControlGap, format: "F3")
+            .AtLeast($"{z}: Fourier concentration − randomly relabelled control", cyclicControl, s.RequiredControlGap, format: "F3")
+            .AtLeast($"{z}: Fourier concentration at the end / at the fit", gain, s.RequiredConcentrationGain, format: "F2");
+        if (s.RequiredNormDrop > 0)                                              // not checked at smoke scale (too few steps)
+            check.AtLeast($"{z}: weight-norm drop from its peak (fraction)", normDrop, s.RequiredNormDrop, format: "F3");
         var metrics = new Dictionary<string, double>
         {
-            ["final_test_accuracy"] = g.FinalTestAccuracy,
-            ["peak_weight_norm"] = g.PeakNorm,
-            ["final_weight_norm"] = g.FinalNorm,
-            ["weight_norm_drop"] = g.NormDrop,
-            ["concentration_at_fit"] = g.ConcentrationAtFit,
-            ["final_concentration"] = g.FinalConcentration,
+            ["cyclic_delay"] = cyclicDelay.Mean, ["permutation_delay"] = permutationDelay.Mean, ["weight_norm_drop"] = normDrop.Mean,
+            ["concentration_gain"] = gain.Mean, ["permutation_irrep_concentration"] = irrepConcentration.Mean,
+            ["permutation_permuted_concentration"] = Over(permutation, r => r.PermutedConcentration).Mean,
+            ["cyclic_concentration"] = Over(cyclic, r => r.Concentration).Mean,
+            ["cyclic_permuted_concentration"] = Over(cyclic, r => r.PermutedConcentration).Mean,
+            ["cyclic_final_test_accuracy"] = Over(cyclic, r => r.Summary.FinalTestAccuracy).Mean,
+            ["permutation_final_test_accuracy"] = Over(permutation, r => r.Summary.FinalTestAccuracy).Mean,
         };
-        if (g.FitStep is { } fitStep) metrics["fit_step"] = fitStep;          // absent when it never happened (no NaN in summary.json)
-        if (g.GrokStep is { } grokStep) metrics["grok_step"] = grokStep;
-        if (double.IsFinite(g.Delay)) metrics["grok_delay"] = g.Delay;
-        metrics["permutation_final_test_accuracy"] = sg.FinalTestAccuracy;
-        if (sg.FitStep is { } permutationFit) metrics["permutation_fit_step"] = permutationFit;
-        if (sg.GrokStep is { } permutationGrok) metrics["permutation_grok_step"] = permutationGrok;
-        if (double.IsFinite(sg.Delay)) metrics["permutation_grok_delay"] = sg.Delay;
-        return new ExperimentResult(grokked && normFalls && concentrates && permutationGrokked, detail, metrics, result);
+        return check.Result(metrics, last, new GroupGrokkingOutcome(s, [.. cyclic], [.. permutation]));
     }
 
-    private static string Show(long? step) => step is { } v ? v.ToString(CultureInfo.InvariantCulture) : "never";
+    private static (GroupLearning Cyclic, GroupLearning Permutation, TrainingResult Result) RunSeed(ExperimentContext context,
+        GroupGrokkingSettings s, ulong seed, string prefix, GroupTable cyclicGroup, GroupIrrep[] cyclicIrreps, GroupTable permutationGroup,
+        GroupIrrep[] permutationIrreps)
+    {
+        var device = context.Device;
+        using var cyclicData = GroupWordSplit.Create(cyclicGroup, s.TrainFraction, seed: (int)seed, device);
+        using var permutationData = GroupWordSplit.Create(permutationGroup, s.PermutationTrainFraction, seed: (int)seed, device);
+        ManualSeed(seed);
+        var learners = new[]
+        {
+            new Learner("cyclic", cyclicGroup, cyclicIrreps, cyclicData, s.CreateModel(cyclicGroup.Order, device)),
+            new Learner("permutation", permutationGroup, permutationIrreps, permutationData, s.CreateModel(permutationGroup.Order, device)),
+        };
+        var optimizers = learners.Select(l => s.CreateOptimizer(l.Model)).ToArray();
+        try
+        {
+            Dictionary<string, double> Evaluate(long step)
+            {
+                var metrics = new Dictionary<string, double>();
+                foreach (var l in learners)
+                {
+                    var (trainAccuracy, _, testAccuracy, testLoss) = l.Data.Evaluate(l.Model);
+                    using var scope = NewScope();
+                    var energy = GroupIrreps.Energy(l.Irreps, l.Group, l.Model.Left, l.Model.Right);
+                    double concentration = GroupIrreps.Concentration(energy);
+                    l.History.Add(new GrokkingPoint(step, trainAccuracy, testAccuracy, testLoss, l.Model.WeightNorm(), concentration));
+                    if (step == 0) l.EnergyStart = energy.ToArray2D<double>();
+                    if (l.EnergyFit is null && trainAccuracy >= GroupGrokkingSettings.FitAccuracy) l.EnergyFit = energy.ToArray2D<double>();
+                    metrics[$"{prefix}{l.Name}/train_accuracy"] = trainAccuracy;
+                    metrics[$"{prefix}{l.Name}/test_accuracy"] = testAccuracy;
+                    metrics[$"{prefix}{l.Name}/test_loss"] = testLoss;
+                    metrics[$"{prefix}{l.Name}/weight_norm"] = l.History[^1].WeightNorm;
+                    metrics[$"{prefix}{l.Name}/concentration"] = concentration;
+                }
+                return metrics;
+            }
+            foreach (var (name, value) in Evaluate(0)) context.Run.Record(0, name, value);
+
+            var trainer = context.CreateTrainer(new TrainerOptions
+            {
+                MaxSteps = s.Steps,
+                LearningRate = LearningRates.Constant(s.LearningRate),
+                EvalEvery = s.EvalEvery,
+                FiniteCheckEvery = s.EvalEvery,
+            });
+            var state = new TensorState();
+            for (int i = 0; i < learners.Length; i++) state.Add(learners[i].Name, new ModuleState(learners[i].Model, optimizers[i]));
+            var result = trainer.Fit(state, ctx =>
+            {
+                var metrics = new Dictionary<string, double>();
+                for (int i = 0; i < learners.Length; i++)
+                {
+                    var loss = learners[i].Data.TrainLoss(learners[i].Model);
+                    optimizers[i].ZeroGrad();
+                    loss.Backward();
+                    optimizers[i].Step();
+                    metrics[$"{prefix}{learners[i].Name}/loss"] = loss.Item<float>();
+                }
+                return new StepResult(Metrics: metrics);
+            }, evaluate: Evaluate, run: context.Run);
+
+            var outcome = learners.Select(l =>
+            {
+                using var scope = NewScope();
+                var order = Enumerable.Range(0, l.Group.Order).Select(i => (long)i).ToArray();
+                new Random((int)seed + 17).Shuffle(order);
+                using var index = Tensor.From(order).To(device);
+                var end = GroupIrreps.Energy(l.Irreps, l.Group, l.Model.Left, l.Model.Right).ToArray2D<double>();
+                var permuted = GroupIrreps.Energy(l.Irreps, l.Group, l.Model.Left.Detach().IndexSelect(0, index),
+                    l.Model.Right.Detach().IndexSelect(0, index)).ToArray2D<double>();
+                return new GroupLearning(l.Group.Name, [.. l.Irreps.Select(r => r.Name)], l.History, l.EnergyStart!, l.EnergyFit ?? l.EnergyStart!, end, permuted);
+            }).ToArray();
+            return (outcome[0], outcome[1], result);
+        }
+        finally
+        {
+            foreach (var o in optimizers) o.Dispose();
+            foreach (var l in learners) l.Model.Dispose();
+        }
+    }
+
+    private sealed class Learner(string name, GroupTable group, GroupIrrep[] irreps, GroupWordSplit data, GroupWordNetwork model)
+    {
+        public string Name => name;
+        public GroupTable Group => group;
+        public GroupIrrep[] Irreps => irreps;
+        public GroupWordSplit Data => data;
+        public GroupWordNetwork Model => model;
+        public List<GrokkingPoint> History { get; } = [];
+        public double[,]? EnergyStart { get; set; }
+        public double[,]? EnergyFit { get; set; }
+    }
 }

@@ -16,32 +16,6 @@ public class KanExperimentTests
     }
 
     [Fact]
-    public void SmokeRunFindsTheFormulasStructureAndBeatsTheMatchedMlps()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new KanExperiment(), dir.Path);
-        var s = KanSettings.For(Scale.Smoke);
-        Assert.True(result.Metrics["rmse_factor"] >= s.RequiredFactor);
-        Assert.Equal(result.Metrics["best_mlp_test_rmse"] / result.Metrics["kan_test_rmse"], result.Metrics["rmse_factor"], 9);
-        Assert.True(result.Metrics["kan_parameters"] < result.Metrics["unpruned_kan_parameters"]);   // pruning removed hidden nodes
-        Assert.Equal(375, result.Metrics["unpruned_kan_parameters"]);
-        foreach (var name in new[] { "x_sine_correlation", "y_square_correlation" })
-            Assert.True(Math.Abs(result.Metrics[name]) >= s.RequiredCorrelation, name);
-        Assert.True(result.Metrics["output_exp_correlation"] >= s.RequiredCorrelation);
-        Assert.True(Math.Abs(result.Metrics["x_linear_correlation"]) < 0.9);          // the x-edge is not merely monotone
-
-        SmokeRun.AssertCurve(points, "kan/loss", s.TotalSteps);
-        SmokeRun.AssertCurve(points, "kan/regularization", s.Candidates * s.CandidateSteps);
-        foreach (var mlp in s.Matched) SmokeRun.AssertCurve(points, $"mlp/{mlp.Name}/loss", s.TotalSteps);
-        SmokeRun.AssertCurve(points, "eval/kan_test_rmse", s.TotalSteps / 100);
-        SmokeRun.AssertCurve(points, "sparsify/objective", s.Candidates);
-        SmokeRun.AssertCurve(points, "scaling/kan_test_rmse", s.Grids.Length);
-        SmokeRun.AssertCurve(points, "scaling/mlp_test_rmse", s.Matched.Length);
-        var kanScaling = points.Where(p => p.Name == "scaling/kan_test_rmse").ToList();
-        Assert.True(kanScaling[^1].Value < kanScaling[0].Value);                       // a finer grid fits better
-    }
-
-    [Fact]
     public void StagesTileTheStepsAndTheMlpsMatchTheUnprunedKan()
     {
         foreach (var scale in new[] { Scale.Smoke, Scale.Cpu })
@@ -86,6 +60,33 @@ public class KanExperimentTests
         var linear = FormulaFitting.EdgeStructure(linearKan, x);
         Assert.InRange(linear.XSine, 0.75, 0.80);
         Assert.False(linear.Matches(0.99));
+    }
+
+    [Fact]
+    public void EdgeCurvesSpanEachEdgesInputsAndCarryItsImportance()
+    {
+        // For the KAN built from the formula the x-edge is 0.5 sin(πx) on the inputs' range, the y-edge 0.5 y², and each
+        // curve's norm is that edge's mean |φ| on the data (KanNetwork.EdgeNorms).
+        using var scope = NewScope();
+        using var kan = FromFormula(x => 0.5 * Math.Sin(Math.PI * x));
+        var (x, _) = FormulaFitting.Sample(500);
+        var curves = FormulaFitting.EdgeCurves(kan, x, points: 41);
+        Assert.Equal([1, 1], curves.Select(l => l.Length));                                // [layer][out][in]
+        Assert.Equal([2, 1], curves.Select(l => l[0].Length));
+        var norms = KanNetwork.EdgeNorms(kan.Trace(x));
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < curves[l][0].Length; i++)
+            {
+                var e = curves[l][0][i];
+                Assert.Equal(41, e.X.Length);
+                Assert.Equal(norms[l][0, i].Item<float>(), e.Norm, 5);
+            }
+        var xEdge = curves[0][0][0];
+        Assert.Equal(x.Select(1, 0).Min().Item<float>(), xEdge.X[0], 5);
+        Assert.Equal(x.Select(1, 0).Max().Item<float>(), xEdge.X[^1], 5);
+        for (int p = 0; p < 41; p++) Assert.Equal(0.5 * Math.Sin(Math.PI * xEdge.X[p]), xEdge.Y[p], 2);
+        var yEdge = curves[0][0][1];
+        for (int p = 0; p < 41; p++) Assert.Equal(0.5 * yEdge.X[p] * yEdge.X[p], yEdge.Y[p], 2);
     }
 
     private static KanNetwork FromFormula(Func<double, double> xEdge)
