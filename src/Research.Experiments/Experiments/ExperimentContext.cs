@@ -55,10 +55,13 @@ public sealed class ExperimentContext
         return Enumerable.Range(0, count).Select(i => Seed + (ulong)i).ToArray();
     }
 
-    /// <summary>A trainer with this context's seed, cancellation and callbacks.</summary>
-    public Trainer CreateTrainer(TrainerOptions options)
+    /// <summary>
+    /// A trainer with this context's cancellation and callbacks, seeded with <paramref name="seed"/> (one of
+    /// <see cref="Seeds"/> in a multi-seed experiment) or else the context's seed.
+    /// </summary>
+    public Trainer CreateTrainer(TrainerOptions options, ulong? seed = null)
     {
-        var trainer = new Trainer(options with { Seed = Seed, Cancellation = Cancellation });
+        var trainer = new Trainer(options with { Seed = seed ?? Seed, Cancellation = Cancellation });
         trainer.Callbacks.AddRange(Callbacks);
         return trainer;
     }

@@ -250,7 +250,7 @@ public sealed class GroupGrokkingExperiment : IExperiment
                 LearningRate = LearningRates.Constant(s.LearningRate),
                 EvalEvery = s.EvalEvery,
                 FiniteCheckEvery = s.EvalEvery,
-            });
+            }, seed);
             var state = new TensorState();
             for (int i = 0; i < learners.Length; i++) state.Add(learners[i].Name, new ModuleState(learners[i].Model, optimizers[i]));
             var result = trainer.Fit(state, ctx =>
