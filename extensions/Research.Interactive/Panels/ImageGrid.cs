@@ -67,9 +67,10 @@ public sealed class ImageGrid : IMimeRenderable, IUsesPlotly
         for (int i = 0; i < _images.Count; i++)
         {
             var (caption, pixels, min, max) = _images[i];
+            // plotly.js's own "Greys" already runs from black (low) to white (high): not reversed, or images turn negative
             grid.Add(i, new Heatmap
             {
-                Z = pixels, ColorScale = ColorScale, ReverseScale = ColorScale == "Greys" ? true : null,
+                Z = pixels, ColorScale = ColorScale,
                 ZMin = min ?? Min, ZMax = max ?? Max, ZMid = diverging && (min ?? Min) is null ? 0 : null, ShowScale = false,
                 HoverTemplate = "row %{y}, column %{x}: %{z:.4g}<extra>" + caption + "</extra>",
             });
