@@ -12,6 +12,8 @@ namespace Research.Models.Operators;
 /// <param name="Layers">Hidden convolutions.</param>
 /// <param name="ProjectionWidth">Hidden channels of the pointwise projection.</param>
 /// <param name="DilationGrowth">Layer ℓ has dilation DilationGrowth^ℓ (1: plain convolutions; 2: 1, 2, 4, … as in WaveNet).</param>
+/// <param name="ReferencePoints">Null: kernels in grid units (the plain CNN). A grid size n₀: the network converted into a
+/// neural operator, every convolution a <see cref="LocalIntegralConv1d"/> whose taps lie dilation/n₀ apart in x on any grid.</param>
 public sealed record ConvolutionalBaselineConfig(
     int InChannels = 1,
     int OutChannels = 1,
@@ -19,7 +21,8 @@ public sealed record ConvolutionalBaselineConfig(
     int KernelSize = 5,
     int Layers = 5,
     int ProjectionWidth = 64,
-    int DilationGrowth = 2)
+    int DilationGrowth = 2,
+    int? ReferencePoints = null)
 {
     /// <summary>The dilation of every hidden convolution in order.</summary>
     public int[] Dilations => Enumerable.Range(0, Layers).Select(l => (int)Math.Pow(DilationGrowth, l)).ToArray();
@@ -39,6 +42,12 @@ public sealed record ConvolutionalBaselineConfig(
 /// r times finer the same weights see a neighbourhood r times narrower and act as different operators (a learned finite
 /// difference stencil scaled by the wrong h). Evaluating it at a new resolution with the same weights is therefore the
 /// honest zero-shot test of a CNN.
+/// <para>
+/// With <see cref="ConvolutionalBaselineConfig.ReferencePoints"/> set, the same network is converted into a neural
+/// operator by the recipe of Berner et al. (2025): each convolution becomes a <see cref="LocalIntegralConv1d"/>, an
+/// integral operator whose kernel has a fixed physical support (the taps are placed dilation/n₀ apart in x and
+/// interpolated between), with the same parameters; lifting, projection and GELU are pointwise and stay as they are.
+/// </para>
 /// </summary>
 public sealed class ConvolutionalBaseline : Module<Tensor, Tensor>
 {
@@ -51,8 +60,10 @@ public sealed class ConvolutionalBaseline : Module<Tensor, Tensor>
         if (c.Layers < 1) throw new ArgumentOutOfRangeException(nameof(config), c.Layers, "need at least one convolution");
         Lift = new Conv1d(c.InChannels, c.Width, 1, dtype: dtype, device: device);
         if (c.DilationGrowth < 1) throw new ArgumentOutOfRangeException(nameof(config), c.DilationGrowth, "the dilation growth must be at least 1");
-        Convolutions = c.Dilations
-            .Select(d => new Conv1d(c.Width, c.Width, c.KernelSize, padding: Padding.Same, dilation: d, paddingMode: PaddingMode.Circular, dtype: dtype, device: device)).ToArray();
+        Convolutions = c.Dilations.Select(d => c.ReferencePoints is { } n0
+                ? (Module<Tensor, Tensor>)new LocalIntegralConv1d(c.Width, c.Width, c.KernelSize, d, n0, dtype, device)
+                : new Conv1d(c.Width, c.Width, c.KernelSize, padding: Padding.Same, dilation: d, paddingMode: PaddingMode.Circular, dtype: dtype, device: device))
+            .ToArray();
         ProjectHidden = new Conv1d(c.Width, c.ProjectionWidth, 1, dtype: dtype, device: device);
         ProjectOut = new Conv1d(c.ProjectionWidth, c.OutChannels, 1, dtype: dtype, device: device);
     }
@@ -63,8 +74,8 @@ public sealed class ConvolutionalBaseline : Module<Tensor, Tensor>
     /// <summary>P: the pointwise lifting.</summary>
     public Conv1d Lift { get; }
 
-    /// <summary>The hidden convolutions C_ℓ.</summary>
-    public Conv1d[] Convolutions { get; }
+    /// <summary>The hidden convolutions C_ℓ: <see cref="Conv1d"/> in grid units, <see cref="LocalIntegralConv1d"/> once converted.</summary>
+    public Module<Tensor, Tensor>[] Convolutions { get; }
 
     /// <summary>The first pointwise layer of Q (followed by GELU).</summary>
     public Conv1d ProjectHidden { get; }

@@ -16,16 +16,6 @@ public class ReproductionTests
     }
 
     [Fact]
-    public void SirenSmokeRunBeatsReluByTwoDecibels()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new SirenExperiment(), dir.Path);
-        Assert.True(result.Metrics["psnr_gap"] >= SirenExperiment.RequiredGap(Scale.Smoke));
-        foreach (var name in new[] { "siren/loss", "siren/psnr", "relu/loss", "relu/psnr" }) SmokeRun.AssertCurve(points, name, 100);
-        SmokeRun.AssertCurve(points, "eval/psnr_gap", 10);
-    }
-
-    [Fact]
     public void NegativeEigenvalueParityRunsFromTheCommandLine()
     {
         using var dir = new TempDirectory();
