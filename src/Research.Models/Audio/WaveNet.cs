@@ -8,6 +8,7 @@ namespace Research.Models.Audio;
 /// <summary>
 /// The shape of a <see cref="WaveNet"/>: how many classes, channels and dilated layers. Layer i of every block has
 /// dilation 2^i, so one block of <see cref="LayersPerBlock"/> layers with kernel 2 sees 2^LayersPerBlock samples.
+/// With <see cref="Dilated"/> false every layer has dilation 1: the same parameters, a receptive field linear in depth.
 /// </summary>
 /// <param name="Classes">Quantisation levels of the μ-law codes (256 for 8-bit μ-law).</param>
 /// <param name="ResidualChannels">Width R of the residual stream between layers.</param>
@@ -18,6 +19,7 @@ namespace Research.Models.Audio;
 /// <param name="LayersPerBlock">Dilated layers per block.</param>
 /// <param name="KernelSize">Kernel of the dilated convolutions (2 in the paper).</param>
 /// <param name="InputKernelSize">Kernel of the causal input convolution over the one-hot codes.</param>
+/// <param name="Dilated">Dilations 1, 2, 4, … within a block (the paper); false: dilation 1 in every layer.</param>
 public sealed record WaveNetConfig(
     int Classes = 256,
     int ResidualChannels = 32,
@@ -27,10 +29,22 @@ public sealed record WaveNetConfig(
     int Blocks = 2,
     int LayersPerBlock = 8,
     int KernelSize = 2,
-    int InputKernelSize = 2)
+    int InputKernelSize = 2,
+    bool Dilated = true)
 {
-    /// <summary>The dilation of every layer in order: 1, 2, …, 2^(L−1), repeated <see cref="Blocks"/> times.</summary>
-    public int[] Dilations => Enumerable.Range(0, Blocks).SelectMany(_ => Enumerable.Range(0, LayersPerBlock).Select(i => 1 << i)).ToArray();
+    /// <summary>The dilation of every layer in order: 1, 2, …, 2^(L−1), repeated <see cref="Blocks"/> times (all 1 when not <see cref="Dilated"/>).</summary>
+    public int[] Dilations =>
+        Enumerable.Range(0, Blocks).SelectMany(_ => Enumerable.Range(0, LayersPerBlock).Select(i => Dilated ? 1 << i : 1)).ToArray();
+
+    /// <summary>
+    /// Weights and biases of the network: the input convolution C·R·k_in + R, per layer 2(R·G·k + G) + G·R + R + G·S + S,
+    /// the head S·H + H + H·C + C. Dilation changes none of them.
+    /// </summary>
+    public long ParameterCount =>
+        (long)Classes * ResidualChannels * InputKernelSize + ResidualChannels
+        + (long)Blocks * LayersPerBlock * (2L * (ResidualChannels * GateChannels * KernelSize + GateChannels)
+            + GateChannels * ResidualChannels + ResidualChannels + GateChannels * SkipChannels + SkipChannels)
+        + SkipChannels * HeadChannels + HeadChannels + (long)HeadChannels * Classes + Classes;
 
     /// <summary>
     /// Samples that output[t] depends on, x[t−RF+1 … t]: RF = 1 + (k_in − 1) + Σ_layers (k − 1)·d.
@@ -42,7 +56,7 @@ public sealed record WaveNetConfig(
     {
         builder.Append($"Classes = {Classes}, ResidualChannels = {ResidualChannels}, GateChannels = {GateChannels}, SkipChannels = {SkipChannels}, ");
         builder.Append($"HeadChannels = {HeadChannels}, Blocks = {Blocks}, LayersPerBlock = {LayersPerBlock}, KernelSize = {KernelSize}, ");
-        builder.Append($"InputKernelSize = {InputKernelSize}, ReceptiveField = {ReceptiveField}");
+        builder.Append($"InputKernelSize = {InputKernelSize}, Dilated = {Dilated}, ReceptiveField = {ReceptiveField}");
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using Research.Experiments.Audio;
 using Research.Experiments.Reproductions;
 using Research.Models.Audio;
 using Research.Torch;
@@ -15,38 +16,35 @@ public class WaveNetExperimentTests
         Assert.Equal("audio generation", experiment.Family);
     }
 
-    [Fact]
-    public void SmokeRunBeatsTheShallowBaselineWithTheDesignedReceptiveField()
+    [Theory]
+    [InlineData(Scale.Smoke)]
+    [InlineData(Scale.Cpu)]
+    [InlineData(Scale.Gpu)]
+    public void BaselinesHaveTheParametersOfWaveNet(Scale scale)
     {
-        using var dir = new TempDirectory();
-        int threads = NumThreads;
-        var (result, runDirectory) = ExperimentRunner.Run(new WaveNetExperiment(), Scale.Smoke, Device.CPU, root: dir.Path);
-        Assert.Equal(threads, NumThreads);                                                  // the experiment restores the thread count
-        Assert.True(result.ClaimHolds, result.Detail);
-        var settings = WaveNetSettings.For(Scale.Smoke);
-        Assert.Equal(settings.Model.ReceptiveField, result.Metrics["receptive_field"]);
-        Assert.True(result.Metrics["nll_gap"] >= settings.RequiredNllGap);
-        Assert.True(result.Metrics["wavenet_nll"] < result.Metrics["uniform_nll"]);
-
-        var summary = Run.ReadSummary(runDirectory)!;
-        Assert.True(summary.ClaimPassed);
-        var points = MetricsLog.Read(Path.Combine(runDirectory, "metrics.jsonl"));
-        foreach (var name in new[] { "wavenet/nll", "baseline/nll" })
-            Assert.Equal(settings.Steps, points.Count(p => p.Name == name));
-        Assert.Equal(5, points.Count(p => p.Name == "eval/nll_gap"));
+        var s = WaveNetSettings.For(scale);
+        double wavenet = s.WaveNet.ParameterCount;
+        Assert.Equal(wavenet, s.Undilated.ParameterCount);                                   // the control: only the dilations differ
+        Assert.All(s.Undilated.Dilations, d => Assert.Equal(1, d));
+        Assert.Equal(s.WaveNet.Dilations.Length, s.Undilated.Dilations.Length);
+        Assert.InRange(s.Shallow.ParameterCount / wavenet, 0.9, 1.1);                       // the shallow baseline: one long filter
+        Assert.Single(s.Shallow.Dilations);
+        Assert.True(s.Shallow.ReceptiveField < s.WaveNet.ReceptiveField && s.Undilated.ReceptiveField < s.Shallow.ReceptiveField);
+        Assert.Equal(["WaveNet", "shallow", "undilated"], s.Models.Select(m => m.Name));
     }
 
     [Fact]
-    public void HeldOutTailsHoldOnlyFrequenciesTheTrainingPartHas()
+    public void ContinuationsStartWhereThePrimeEnds()
     {
-        // Every clip is periodic or a repeated sweep: the tail after the split repeats something seen before it.
-        var clips = WaveNetExperiment.Clips(4000, 1.0);
-        Assert.Equal(6, clips.Length);
-        Assert.All(clips, c => Assert.Equal(4000, c.Clip.Frames));
-        var sweeps = clips.Single(c => c.Name.StartsWith("chirps", StringComparison.Ordinal)).Clip.Samples;
-        int period = (int)(WaveNetExperiment.SweepSeconds * 4000);
-        long split = WaveNetExperiment.TrainFrames(4000);
-        for (long n = split; n < 4000; n++) Assert.Equal(sweeps[n - period], sweeps[n]);
+        using var scope = NewScope();
+        ManualSeed(0);
+        using var model = new WaveNet(new WaveNetConfig(ResidualChannels: 4, GateChannels: 4, SkipChannels: 4, HeadChannels: 4, Blocks: 1, LayersPerBlock: 2));
+        var codes = Tensor.RandInt(0, 256, [2, 30]);
+        var (target, sampled) = WaveNetExperiment.Continuations(model, codes, prime: 10, samples: 15);
+        Assert.Equal([2, 15], target.Shape);
+        Assert.Equal([2, 15], sampled.Shape);
+        Assert.Equal(0, (target - MuLaw.Decode(codes.Narrow(1, 10, 15))).Abs().Max().Item<float>());
+        Assert.Throws<ArgumentOutOfRangeException>(() => WaveNetExperiment.Continuations(model, codes, prime: 20, samples: 15));
     }
 
     [Fact]

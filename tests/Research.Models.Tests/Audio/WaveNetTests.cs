@@ -20,6 +20,27 @@ public class WaveNetTests
     }
 
     [Fact]
+    public void ParameterCountIsTheModules()
+    {
+        foreach (var config in new[] { Small, Small with { KernelSize = 3, InputKernelSize = 3 }, Small with { Blocks = 1, LayersPerBlock = 1, KernelSize = 9 } })
+        {
+            using var model = new WaveNet(config);
+            Assert.Equal(model.ParameterCount(), config.ParameterCount);
+        }
+    }
+
+    [Fact]
+    public void UndilatedStackHasDilationOneAndTheSameParameters()
+    {
+        var undilated = Small with { Dilated = false };
+        Assert.Equal(Enumerable.Repeat(1, 8), undilated.Dilations);
+        Assert.Equal(2 + 8, undilated.ReceptiveField);                                    // 1 + (k_in − 1) + one sample per layer
+        using var model = new WaveNet(undilated);
+        Assert.All(model.Layers, l => Assert.Equal(1, l.Dilation));
+        Assert.Equal(Small.ParameterCount, model.ParameterCount());
+    }
+
+    [Fact]
     public void ForwardMapsCodesToLogitsPerSample()
     {
         using var scope = NewScope();
