@@ -24,13 +24,13 @@ public partial class Tensor
         if (h == IntPtr.Zero) throw new ObjectDisposedException(nameof(Tensor), "the source tensor was disposed");
         GC.SuppressFinalize(source);
         var old = Interlocked.Exchange(ref _handle, h);
-        Interlocked.Decrement(ref source._creatorLive.Count);           // the source object is gone ...
+        source._tracker?.Freed();                                       // the source object is gone ...
         if (old != IntPtr.Zero)
         {
             NativeMethods.rt_tensor_free(old);
             Interlocked.Decrement(ref s_live);                          // ... and this one's old tensor with it
         }
-        else Interlocked.Increment(ref _creatorLive.Count);             // ... and this disposed one lives again
+        else _tracker?.Created();                                       // ... and this disposed one lives again
     }
 
     /// <summary>Address of the first element of a contiguous CPU tensor.</summary>

@@ -12,16 +12,15 @@ namespace Research.Torch;
 public partial class Tensor : IDisposable
 {
     private static long s_live;
-    [ThreadStatic] private static LiveCounter? t_live;
     private IntPtr _handle;
-    private readonly LiveCounter _creatorLive;
+    private readonly LiveTensors? _tracker;
 
     internal Tensor(IntPtr handle)
     {
         _handle = handle;
         Interlocked.Increment(ref s_live);
-        _creatorLive = t_live ??= new LiveCounter();
-        Interlocked.Increment(ref _creatorLive.Count);
+        _tracker = LiveTensors.Current;
+        _tracker?.Created();
         DisposeScope.Register(this);
     }
 
@@ -29,16 +28,10 @@ public partial class Tensor : IDisposable
     public static long LiveCount => Interlocked.Read(ref s_live);
 
     /// <summary>
-    /// Tensors created on the calling thread and not yet freed (by any thread): a leak detector that other threads'
-    /// work — parallel tests, finalizers, background loaders — cannot move.
+    /// Counts the tensors this thread creates from now on that are still alive, until disposed: a leak detector that
+    /// nothing else in the process moves (other threads' tensors, finalizers of tensors leaked before it started).
     /// </summary>
-    public static long LiveCountOnThisThread => t_live is { } counter ? Interlocked.Read(ref counter.Count) : 0;
-
-    /// <summary>One thread's count of live tensors it created; each tensor keeps its creator's, so any thread can free it.</summary>
-    private sealed class LiveCounter
-    {
-        public long Count;
-    }
+    public static LiveTensors TrackLive() => new();
 
     internal DisposeScope? Scope { get; set; }
 
@@ -62,7 +55,7 @@ public partial class Tensor : IDisposable
         if (h == IntPtr.Zero) return;
         NativeMethods.rt_tensor_free(h);
         Interlocked.Decrement(ref s_live);
-        Interlocked.Decrement(ref _creatorLive.Count);
+        _tracker?.Freed();
         GC.SuppressFinalize(this);
     }
 
@@ -73,7 +66,7 @@ public partial class Tensor : IDisposable
         if (h == IntPtr.Zero) return;
         NativeMethods.rt_tensor_free(h);
         Interlocked.Decrement(ref s_live);
-        Interlocked.Decrement(ref _creatorLive.Count);
+        _tracker?.Freed();
     }
 
     /// <summary>Takes the tensor out of its dispose scope: the caller now owns it and must dispose it.</summary>

@@ -124,10 +124,11 @@ public class TrainerTests
     {
         using var model = new TinyModel(seed: 5);
         var counts = new List<long>();
+        using var live = Tensor.TrackLive();
         new Trainer(Options(30) with { CheckpointEvery = 0 }).Fit(model.State, model.Batches(3), (b, c) =>
         {
             var r = model.Step(b, c);
-            counts.Add(Tensor.LiveCountOnThisThread);
+            counts.Add(live.Count);
             return r;
         });
         Assert.Equal(counts[5], counts[^1]);

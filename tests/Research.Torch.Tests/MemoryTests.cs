@@ -50,9 +50,38 @@ public class MemoryTests
     }
 
     [Fact]
+    public void LiveTrackersCountOnlyTheirThreadsNewTensorsAndNest()
+    {
+        var before = Tensor.Ones(2).DetachFromScope();           // made before the tracker: its free is not counted
+        using var outer = Tensor.TrackLive();
+        var a = Tensor.Ones(2).DetachFromScope();
+        Tensor other = null!;
+        OnAnotherThread(() => other = Tensor.Ones(2).DetachFromScope());   // another thread's tensor
+        Assert.Equal(1, outer.Count);
+        using (var inner = Tensor.TrackLive())
+        {
+            using var b = Tensor.Ones(2);
+            Assert.Equal(1, inner.Count);
+            Assert.Equal(1, outer.Count);
+        }
+        before.Dispose();
+        other.Dispose();
+        Assert.Equal(1, outer.Count);
+        OnAnotherThread(a.Dispose);                               // freed by another thread: still counted off
+        Assert.Equal(0, outer.Count);
+    }
+
+    private static void OnAnotherThread(Action action)
+    {
+        var thread = new Thread(() => action());
+        thread.Start();
+        thread.Join();
+    }
+
+    [Fact]
     public void NestedScopesKeepResultsWhereAsked()
     {
-        long before = Tensor.LiveCountOnThisThread;
+        using var live = Tensor.TrackLive();
         Tensor kept;
         using (var outer = NewScope())
         {
@@ -68,7 +97,7 @@ public class MemoryTests
             Assert.Equal(9f, kept.Sum().Item<float>());
         }
         Assert.True(kept.IsDisposed);
-        Assert.Equal(before, Tensor.LiveCountOnThisThread);
+        Assert.Equal(0, live.Count);
     }
 
     [Fact]
