@@ -8,7 +8,7 @@ namespace Research.Experiments.Reproductions;
 
 /// <summary>The sizes of the negative-eigenvalue parity experiment at one scale.</summary>
 /// <param name="Seeds">Seeds; each trains both eigenvalue ranges at their selected learning rate.</param>
-/// <param name="LearningRates">Adam learning rates swept for both ranges on the first seed (selected on parity of the longest training length).</param>
+/// <param name="LearningRates">Adam learning rates swept for both ranges on the first seed (selected on the parity cross-entropy at the longest training length).</param>
 /// <param name="Steps">Adam steps per model.</param>
 /// <param name="Batch">Sequences per step.</param>
 /// <param name="MaxTrainLength">Training lengths are drawn from 3 … this.</param>
@@ -39,13 +39,13 @@ public sealed record ParitySettings(int Seeds, double[] LearningRates, int Steps
 
 /// <summary>What the neg-eig-lrnn notebook draws.</summary>
 /// <param name="Settings">The settings of the run.</param>
-/// <param name="SelectionAccuracy">Parity accuracy at the longest training length (selection sequences) per range ("positive", "signed") and rate, first seed.</param>
+/// <param name="SelectionLoss">Per-position parity cross-entropy at the longest training length (selection sequences) per range ("positive", "signed") and rate, first seed.</param>
 /// <param name="SelectedRate">The learning rate each range trained at.</param>
 /// <param name="AccuracyByLength">Whole-sequence parity accuracy per range, seed and test length.</param>
 /// <param name="ClaimAccuracy">Accuracy at the claim length over seeds, per range.</param>
 /// <param name="TrainLengthAccuracy">Accuracy at the longest training length over seeds, per range.</param>
 /// <param name="Eigenvalues">The first seed's learned a(bit) per range: [bit][state channel].</param>
-public sealed record ParityExperimentOutcome(ParitySettings Settings, IReadOnlyDictionary<string, double[]> SelectionAccuracy,
+public sealed record ParityExperimentOutcome(ParitySettings Settings, IReadOnlyDictionary<string, double[]> SelectionLoss,
     IReadOnlyDictionary<string, double> SelectedRate, IReadOnlyDictionary<string, double[][]> AccuracyByLength,
     IReadOnlyDictionary<string, SeedSummary> ClaimAccuracy, IReadOnlyDictionary<string, SeedSummary> TrainLengthAccuracy,
     IReadOnlyDictionary<string, double[][]> Eigenvalues);
@@ -108,8 +108,8 @@ public sealed class NegativeEigenvalueParityExperiment : IExperiment
             {
                 var (model, training) = Train(context, s, name, range, s.LearningRates[i], seeds[0], 0);
                 last = training;
-                selection[name][i] = ParityTask.SequenceAccuracy(model, s.MaxTrainLength, device: device, seed: SelectionSeed + s.MaxTrainLength);
-                if (best is null || selection[name][i] > selection[name][Array.IndexOf(s.LearningRates, selected[name])])
+                selection[name][i] = SelectionLoss(model, s.MaxTrainLength, device);
+                if (best is null || selection[name][i] < selection[name][Array.IndexOf(s.LearningRates, selected[name])])
                 {
                     best?.Dispose();
                     (best, selected[name]) = (model, s.LearningRates[i]);
@@ -174,6 +174,18 @@ public sealed class NegativeEigenvalueParityExperiment : IExperiment
         }, evaluate: _ => new Dictionary<string, double> { [$"{prefix}/accuracy"] = ParityTask.SequenceAccuracy(model, s.ClaimLength, device: device) },
             run: context.Run);
         return (model, training);
+    }
+
+    /// <summary>
+    /// Cross-entropy of the per-position parity predictions on 256 sequences of <paramref name="length"/> bits drawn from
+    /// <see cref="SelectionSeed"/> + length (not the evaluation sequences): what the learning rate is selected on.
+    /// </summary>
+    public static double SelectionLoss(DiagonalLinearRnn model, int length, Device? device = null)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var (bits, parity) = ParityTask.Batch(256, length, SelectionSeed + length, device);
+        return ParityTask.Loss(model.Forward(bits), parity).Item<float>();
     }
 
     // The learned a(bit) of every state channel: [bit][channel].
