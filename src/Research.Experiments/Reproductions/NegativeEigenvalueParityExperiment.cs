@@ -6,16 +6,66 @@ using static Research.Torch.Torch;
 
 namespace Research.Experiments.Reproductions;
 
+/// <summary>The sizes of the negative-eigenvalue parity experiment at one scale.</summary>
+/// <param name="Seeds">Seeds; each trains both eigenvalue ranges at their selected learning rate.</param>
+/// <param name="LearningRates">Adam learning rates swept for both ranges on the first seed (selected on the parity cross-entropy at the longest training length).</param>
+/// <param name="Steps">Adam steps per model.</param>
+/// <param name="Batch">Sequences per step.</param>
+/// <param name="MaxTrainLength">Training lengths are drawn from 3 … this.</param>
+/// <param name="TestLengths">Lengths of the accuracy-vs-length curve.</param>
+/// <param name="ClaimLength">The unseen length the claim is checked at.</param>
+/// <param name="RequiredSigned">The whole-sequence parity accuracy the (−1, 1) model must reach there.</param>
+public sealed record ParitySettings(int Seeds, double[] LearningRates, int Steps, int Batch, int MaxTrainLength, int[] TestLengths, int ClaimLength,
+    double RequiredSigned)
+{
+    /// <summary>The (0, 1) model must stay at most this accurate (chance is 0.5).</summary>
+    public const double PositiveCeiling = 0.65;
+
+    /// <summary>State channels of the diagonal recurrence.</summary>
+    public const int StateSize = 16;
+
+    /// <summary>Width of the input and read-out layers.</summary>
+    public const int Width = 32;
+
+    /// <summary>
+    /// Smoke: 1 seed, lr 1e-2, 150 steps of 32 sequences of 3 … 16 bits, claim at 128 bits (≥ 0.9). Otherwise 3 seeds (gpu 5), lr ∈ {3e-3,
+    /// 1e-2, 3e-2} swept for both ranges, 800 steps of 64 sequences of 3 … 40 bits, claim at 256 bits (≥ 0.95).
+    /// </summary>
+    public static ParitySettings For(Scale scale) => scale == Scale.Smoke
+        ? new(Seeds: 1, LearningRates: [1e-2], Steps: 150, Batch: 32, MaxTrainLength: 16, TestLengths: [16, 64, 128], ClaimLength: 128, RequiredSigned: 0.9)
+        : new(Seeds: scale == Scale.Cpu ? 3 : 5, LearningRates: [3e-3, 1e-2, 3e-2], Steps: 800, Batch: 64, MaxTrainLength: 40,
+            TestLengths: [40, 64, 128, 256, 512], ClaimLength: 256, RequiredSigned: 0.95);
+}
+
+/// <summary>What the neg-eig-lrnn notebook draws.</summary>
+/// <param name="Settings">The settings of the run.</param>
+/// <param name="SelectionLoss">Per-position parity cross-entropy at the longest training length (selection sequences) per range ("positive", "signed") and rate, first seed.</param>
+/// <param name="SelectedRate">The learning rate each range trained at.</param>
+/// <param name="AccuracyByLength">Whole-sequence parity accuracy per range, seed and test length.</param>
+/// <param name="ClaimAccuracy">Accuracy at the claim length over seeds, per range.</param>
+/// <param name="TrainLengthAccuracy">Accuracy at the longest training length over seeds, per range.</param>
+/// <param name="Eigenvalues">The first seed's learned a(bit) per range: [bit][state channel].</param>
+public sealed record ParityExperimentOutcome(ParitySettings Settings, IReadOnlyDictionary<string, double[]> SelectionLoss,
+    IReadOnlyDictionary<string, double> SelectedRate, IReadOnlyDictionary<string, double[][]> AccuracyByLength,
+    IReadOnlyDictionary<string, SeedSummary> ClaimAccuracy, IReadOnlyDictionary<string, SeedSummary> TrainLengthAccuracy,
+    IReadOnlyDictionary<string, double[][]> Eigenvalues);
+
 /// <summary>
-/// Grazzi et al. (2024), "Unlocking State-Tracking in Linear RNNs Through Negative Eigenvalues": two one-layer
-/// <see cref="DiagonalLinearRnn"/>s that differ only in the eigenvalue range, a ∈ (0, 1) and a ∈ (−1, 1), trained side
-/// by side on running parity of short sequences and tested on the parity of much longer ones.
-/// Metrics: <c>positive/loss</c>, <c>signed/loss</c> per step; <c>eval/positive_accuracy</c>, <c>eval/signed_accuracy</c> at
-/// the claim length during training; after training <c>accuracy_vs_length/*</c> (step = test length) and
-/// <c>eigenvalues/*_bit0|1</c> (step = state channel).
+/// Grazzi et al. (2024), "Unlocking State-Tracking in Linear RNNs Through Negative Eigenvalues" — the experiment of
+/// notebooks/sequence/neg-eig-lrnn.ipynb: one-layer <see cref="DiagonalLinearRnn"/>s that differ only in the eigenvalue range,
+/// a ∈ (0, 1) and a ∈ (−1, 1), trained on running parity of short sequences from several seeds, each range at its best of the same
+/// learning-rate sweep, and tested on the parity of much longer ones. Metrics per step: <c>seed{k}/{positive|signed}@{lr}/loss</c>;
+/// every tenth of training <c>seed{k}/{positive|signed}@{lr}/accuracy</c> at the claim length. The outcome is a
+/// <see cref="ParityExperimentOutcome"/>.
 /// </summary>
 public sealed class NegativeEigenvalueParityExperiment : IExperiment
 {
+    /// <summary>The two ranges, with their metric names.</summary>
+    public static readonly (string Name, EigenvalueRange Range)[] Ranges = [("positive", EigenvalueRange.ZeroToOne), ("signed", EigenvalueRange.MinusOneToOne)];
+
+    /// <summary>Offset of the selection sequences' seeds (the evaluation uses 1000 + length).</summary>
+    public const int SelectionSeed = 5000;
+
     /// <inheritdoc />
     public string Id => "neg-eig-lrnn";
 
@@ -26,14 +76,126 @@ public sealed class NegativeEigenvalueParityExperiment : IExperiment
     public string Title => "Negative eigenvalues let a diagonal linear RNN track parity (Grazzi et al., 2024)";
 
     /// <inheritdoc />
-    public string Claim => ParityStudy.Claim;
+    public string Claim =>
+        "a diagonal linear RNN trained on parity of 3…40 bits reaches ≥ 0.95 accuracy on 256 bits when its eigenvalues lie in (−1, 1), and stays " +
+        "≤ 0.65 (chance 0.5) when they lie in (0, 1), each range at its best of the same learning rates (3e-3, 1e-2, 3e-2): mean and every one of " +
+        "3 seeds (smoke: 1 seed, lr 1e-2, 3…16 → 128 bits, ≥ 0.9)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
     {
         using var threads = ThreadLimit.ForSmallModels();
-        var outcome = ParityStudy.Run(context);
-        return new ExperimentResult(outcome.Holds, outcome.Detail, outcome.Metrics, outcome.Training);
+        var s = ParitySettings.For(context.Scale);
+        var device = context.Device;
+        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        context.Run.AddHyperparameters(new
+        {
+            seeds = seeds.Count, learning_rates = s.LearningRates, s.Steps, s.Batch, train_lengths = $"3..{s.MaxTrainLength}", test_lengths = s.TestLengths,
+            claim_length = s.ClaimLength, state_size = ParitySettings.StateSize, width = ParitySettings.Width,
+        });
+        var names = Ranges.Select(r => r.Name).ToArray();
+        var selection = names.ToDictionary(n => n, _ => new double[s.LearningRates.Length]);
+        var byLength = names.ToDictionary(n => n, _ => new double[seeds.Count][]);
+        var claim = names.ToDictionary(n => n, _ => new double[seeds.Count]);
+        var trainLength = names.ToDictionary(n => n, _ => new double[seeds.Count]);
+        var eigenvalues = new Dictionary<string, double[][]>();
+        var selected = new Dictionary<string, double>();
+        TrainingResult? last = null;
+        foreach (var (name, range) in Ranges)
+        {
+            DiagonalLinearRnn? best = null;
+            for (int i = 0; i < s.LearningRates.Length; i++)
+            {
+                var (model, training) = Train(context, s, name, range, s.LearningRates[i], seeds[0], 0);
+                last = training;
+                selection[name][i] = SelectionLoss(model, s.MaxTrainLength, device);
+                if (best is null || selection[name][i] < selection[name][Array.IndexOf(s.LearningRates, selected[name])])
+                {
+                    best?.Dispose();
+                    (best, selected[name]) = (model, s.LearningRates[i]);
+                }
+                else model.Dispose();
+            }
+            for (int k = 0; k < seeds.Count; k++)
+            {
+                var model = best!;
+                if (k > 0) (model, last) = Train(context, s, name, range, selected[name], seeds[k], k);
+                using (model)
+                {
+                    byLength[name][k] = s.TestLengths.Select(L => ParityTask.SequenceAccuracy(model, L, device: device)).ToArray();
+                    claim[name][k] = ParityTask.SequenceAccuracy(model, s.ClaimLength, device: device);
+                    trainLength[name][k] = ParityTask.SequenceAccuracy(model, s.MaxTrainLength, device: device);
+                    if (k == 0) eigenvalues[name] = LearnedEigenvalues(model, device);
+                }
+            }
+        }
+        var claimAccuracy = names.ToDictionary(n => n, n => new SeedSummary(claim[n]));
+        var check = new ClaimCheck()
+            .AtLeast($"a ∈ (−1, 1): parity accuracy at {s.ClaimLength} bits", claimAccuracy["signed"], s.RequiredSigned, format: "F3")
+            .AtMost($"a ∈ (0, 1): parity accuracy at {s.ClaimLength} bits", claimAccuracy["positive"], ParitySettings.PositiveCeiling, format: "F3");
+        var metrics = new Dictionary<string, double>
+        {
+            ["signed_accuracy"] = claimAccuracy["signed"].Mean, ["positive_accuracy"] = claimAccuracy["positive"].Mean, ["claim_length"] = s.ClaimLength,
+            ["signed_lr"] = selected["signed"], ["positive_lr"] = selected["positive"],
+        };
+        return check.Result(metrics, last, new ParityExperimentOutcome(s, selection, selected, byLength, claimAccuracy,
+            names.ToDictionary(n => n, n => new SeedSummary(trainLength[n])), eigenvalues));
+    }
+
+    // One model of `range` from `seed` at `lr`: lengths and bits drawn from the step's seed (the same for both ranges).
+    private static (DiagonalLinearRnn Model, TrainingResult Training) Train(ExperimentContext context, ParitySettings s, string name, EigenvalueRange range,
+        double lr, ulong seed, int k)
+    {
+        var device = context.Device;
+        ManualSeed(seed + 1);
+        var model = new DiagonalLinearRnn(vocab: 2, classes: 2, ParitySettings.StateSize, range, ParitySettings.Width, device: device);
+        using var adam = new Adam(model.Parameters(), lr: lr);
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"seed{k}/{name}@{lr:G3}");
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Seed = seed,
+            MaxSteps = s.Steps,
+            LearningRate = LearningRates.Constant(lr),
+            EvalEvery = Math.Max(1, s.Steps / 10),
+            Cancellation = context.Cancellation,
+        });
+        trainer.Callbacks.AddRange(context.Callbacks);
+        var training = trainer.Fit(new TensorState { { name, new ModuleState(model, adam) } }, ctx =>
+        {
+            var draw = new SplitMix64(ctx.Seed);
+            int length = 3 + (int)draw.NextBelow((ulong)(s.MaxTrainLength - 2));
+            var (bits, parity) = ParityTask.Batch(s.Batch, length, seed: (int)(draw.Next() >> 33), device);
+            ctx.ApplyLearningRate(adam);
+            var loss = ParityTask.Loss(model.Forward(bits), parity);
+            adam.ZeroGrad();
+            loss.Backward();
+            adam.Step();
+            return new StepResult(Metrics: new Dictionary<string, double> { [$"{prefix}/loss"] = loss.Item<float>() });
+        }, evaluate: _ => new Dictionary<string, double> { [$"{prefix}/accuracy"] = ParityTask.SequenceAccuracy(model, s.ClaimLength, device: device) },
+            run: context.Run);
+        return (model, training);
+    }
+
+    /// <summary>
+    /// Cross-entropy of the per-position parity predictions on 256 sequences of <paramref name="length"/> bits drawn from
+    /// <see cref="SelectionSeed"/> + length (not the evaluation sequences): what the learning rate is selected on.
+    /// </summary>
+    public static double SelectionLoss(DiagonalLinearRnn model, int length, Device? device = null)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var (bits, parity) = ParityTask.Batch(256, length, SelectionSeed + length, device);
+        return ParityTask.Loss(model.Forward(bits), parity).Item<float>();
+    }
+
+    // The learned a(bit) of every state channel: [bit][channel].
+    private static double[][] LearnedEigenvalues(DiagonalLinearRnn model, Device device)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        using var tokens = Tensor.From(new long[] { 0, 1 }, 1, 2);
+        var a = model.Eigenvalues(tokens.To(device)).Select(0, 0).Cpu().Double().ToArray2D<double>();   // [2 bits, state]
+        return Enumerable.Range(0, 2).Select(bit => Enumerable.Range(0, a.GetLength(1)).Select(c => a[bit, c]).ToArray()).ToArray();
     }
 }
 

@@ -14,15 +14,43 @@ namespace Research.Experiments.Reproductions;
 /// <param name="Accuracy">Fraction classified correctly at θ(t).</param>
 public readonly record struct PathPoint(double T, double Loss, double Accuracy);
 
+/// <summary>One pair of networks: the linear paths from A to B as trained, to B aligned by activations and by weights (test set), and on the training set.</summary>
+/// <param name="Seed">The pair's seed s (A from 2s, B from 2s + 1).</param>
+/// <param name="Vanilla">Test loss and accuracy along θ(t) = (1 − t)θ_A + tθ_B.</param>
+/// <param name="Aligned">The same with B's hidden units aligned to A's by OT on activations.</param>
+/// <param name="WeightsAligned">The same with B aligned by OT on weights.</param>
+/// <param name="VanillaTrain">Training-set loss and accuracy along the vanilla path.</param>
+/// <param name="AlignedTrain">Training-set loss and accuracy along the aligned path.</param>
+public sealed record OtFusionPair(ulong Seed, PathPoint[] Vanilla, PathPoint[] Aligned, PathPoint[] WeightsAligned, PathPoint[] VanillaTrain, PathPoint[] AlignedTrain)
+{
+    /// <summary>The mean test accuracy of the two endpoints.</summary>
+    public double EndpointAccuracy => (Vanilla[0].Accuracy + Vanilla[^1].Accuracy) / 2;
+}
+
+/// <summary>What the OT-fusion notebook draws: every pair's paths, the summaries over pairs, and the first pair's plans and correlations.</summary>
+/// <param name="Pairs">Every pair of networks.</param>
+/// <param name="EndpointAccuracy">The endpoints' mean test accuracy, over pairs.</param>
+/// <param name="VanillaDrop">Endpoint mean − plain average's test accuracy at t = ½, over pairs.</param>
+/// <param name="AlignedDrop">The same for the OT-aligned (activations) average.</param>
+/// <param name="WeightsAlignedDrop">The same for the weight-aligned average.</param>
+/// <param name="TestBarrierRatio">Aligned / vanilla loss barrier on the test set, over pairs.</param>
+/// <param name="TrainBarrierRatio">Aligned / vanilla loss barrier on the training set, over pairs.</param>
+/// <param name="Permutations">The first pair's plans: for every hidden layer, the B unit matched to each A unit.</param>
+/// <param name="CorrelationBefore">The first pair's middle-layer unit correlations on the test set, A (rows) × B (columns).</param>
+/// <param name="CorrelationAfter">The same against B aligned.</param>
+public sealed record OtFusionOutcome(IReadOnlyList<OtFusionPair> Pairs, SeedSummary EndpointAccuracy, SeedSummary VanillaDrop, SeedSummary AlignedDrop,
+    SeedSummary WeightsAlignedDrop, SeedSummary TestBarrierRatio, SeedSummary TrainBarrierRatio, int[][] Permutations, double[][] CorrelationBefore,
+    double[][] CorrelationAfter);
+
 /// <summary>
 /// Singh &amp; Jaggi (NeurIPS 2020), "Model Fusion via Optimal Transport" — the experiment of notebooks/weightspace/ot-fusion.ipynb.
-/// Two ReLU MLPs 64 → 128 → 128 → 128 → 10 are trained on sklearn digits from different seeds (different initialisation and data
+/// Pairs of ReLU MLPs 64 → 128 → 128 → 128 → 10 are trained on sklearn digits from different seeds (different initialisation and data
 /// order, same Adam steps). Then B's hidden units are aligned to A's by exact OT on their activations over the training set
 /// (<see cref="OptimalTransportFusion.AlignByActivations"/>; the weight-based alignment is measured too), and the test loss
 /// and accuracy are evaluated along θ(t) = (1 − t)θ_A + tθ_B with and without the alignment.
-/// Metrics per step: <c>a/loss</c>, <c>b/loss</c>; per epoch (and at step 0): <c>eval/a_accuracy</c>, <c>eval/b_accuracy</c>;
-/// along the path (step = round(100 t)): <c>path/{vanilla,aligned,weights_aligned}_{loss,accuracy}</c> on the test set and
-/// <c>path/{vanilla,aligned}_train_loss</c> on the training set.
+/// Metrics of pair k per step: <c>seed{k}/a/loss</c>, <c>seed{k}/b/loss</c>; per epoch: <c>seed{k}/{a,b}/accuracy</c> (test);
+/// along the path (step = round(100 t)): <c>seed{k}/path/{vanilla,aligned,weights_aligned}_accuracy</c>. The result's outcome is an
+/// <see cref="OtFusionOutcome"/>.
 /// </summary>
 public sealed class OtFusionExperiment : IExperiment
 {
@@ -44,9 +72,6 @@ public sealed class OtFusionExperiment : IExperiment
     /// <summary>The aligned path's loss barriers (test and training loss) must be at most this fraction of the vanilla ones.</summary>
     public const double BarrierRatio = 0.10;
 
-    /// <summary>The largest |Δ logit| allowed between B and its aligned (permuted) copy, float32.</summary>
-    public const double FunctionTolerance = 1e-4;
-
     /// <summary>Adam's learning rate (both models).</summary>
     public const double LearningRate = 1e-3;
 
@@ -67,10 +92,13 @@ public sealed class OtFusionExperiment : IExperiment
 
     /// <inheritdoc />
     public string Claim => string.Create(CultureInfo.InvariantCulture,
-        $"of two ReLU MLPs 64→128→128→128→10 trained on digits from different seeds, the plain weight average loses at least {100 * VanillaDrop:F0} points of " +
-        $"test accuracy against the endpoints' mean, while the average after aligning B's hidden units to A's by exact OT (a permutation, on activations) " +
-        $"stays within {100 * AlignedGap:F0} points of it; the loss barrier of the linear path (max_t of loss(t) above the line between the endpoint losses), " +
-        $"on the test and on the training set, shrinks to at most {BarrierRatio:F2}× the vanilla one after alignment; and the aligned B computes the same function as B (|Δ logit| ≤ {FunctionTolerance:0e0})");
+        $"of pairs of ReLU MLPs 64→128→128→128→10 trained on digits from different seeds (5 pairs; smoke: 1, 10 epochs), the plain weight average " +
+        $"loses at least {100 * VanillaDrop:F0} points of test accuracy against the endpoints' mean, while the average after aligning B's hidden units " +
+        $"to A's by exact OT (a permutation, on activations) stays within {100 * AlignedGap:F0} points of it; and the loss barrier of the linear path, " +
+        $"on the test and on the training set, shrinks to at most {BarrierRatio:F2}× the vanilla one — in the mean and in every pair");
+
+    /// <summary>Pairs of networks: 1 at smoke scale, 5 otherwise (the vanilla drop varies a lot from pair to pair).</summary>
+    public static int Pairs(Scale scale) => scale == Scale.Smoke ? 1 : 5;
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -79,33 +107,78 @@ public sealed class OtFusionExperiment : IExperiment
         int epochs = Epochs(context.Scale);
         const double testFraction = 0.2;
         using var data = ClassificationSplit.Create(Sklearn.Digits(), testFraction, seed: 0, context.Device);
-        var samplers = new[] { context.Seed, context.Seed + 1 }.Select(s => new EpochSampler(data.TrainRows, BatchSize, s, shuffle: true, dropLast: false)).ToArray();
-        long steps = (long)epochs * samplers[0].BatchesPerEpoch;
+        var seeds = context.Seeds(smoke: Pairs(Scale.Smoke), cpu: Pairs(Scale.Cpu), gpu: Pairs(Scale.Gpu));
         context.Run.AddHyperparameters(new
         {
-            epochs, steps, batch_size = BatchSize, sizes = Sizes, lr = LearningRate, test_fraction = testFraction, path_points = PathPoints,
+            epochs, batch_size = BatchSize, sizes = Sizes, lr = LearningRate, test_fraction = testFraction, path_points = PathPoints, pairs = seeds.Count,
             vanilla_drop = VanillaDrop, aligned_gap = AlignedGap, barrier_ratio = BarrierRatio,
         });
 
-        // A and B differ in their initialisation and in the order they see the data.
-        ManualSeed(context.Seed);
-        using var a = new ReluMlp(Sizes, device: context.Device);
-        ManualSeed(context.Seed + 1);
-        using var b = new ReluMlp(Sizes, device: context.Device);
+        var pairs = new List<OtFusionPair>();
+        TrainingResult? training = null;
+        double[][]? before = null, after = null;
+        int[][]? permutations = null;
+        for (int k = 0; k < seeds.Count; k++)
+        {
+            // A and B differ in their initialisation and in the order they see the data: seeds 2s and 2s + 1.
+            ulong seedA = 2 * seeds[k], seedB = seedA + 1;
+            (var a, var b, training) = TrainPair(context, data, epochs, seedA, seedB, $"seed{k}");
+            using (a)
+            using (b)
+            {
+                // Align B to A by activations on the whole training set (the claim), and by weights (measured alongside).
+                var byActivations = OptimalTransportFusion.AlignByActivations(a, b, data.TrainX);
+                using var aligned = b.Permuted(byActivations);
+                using var weightsAligned = b.Permuted(OptimalTransportFusion.AlignByWeights(a, b));
+                pairs.Add(new OtFusionPair(seeds[k],
+                    InterpolationPath(a, b, data.TestX, data.TestY, PathPoints), InterpolationPath(a, aligned, data.TestX, data.TestY, PathPoints),
+                    InterpolationPath(a, weightsAligned, data.TestX, data.TestY, PathPoints),
+                    InterpolationPath(a, b, data.TrainX, data.TrainY, PathPoints), InterpolationPath(a, aligned, data.TrainX, data.TrainY, PathPoints)));
+                if (k == 0)
+                {
+                    permutations = byActivations;
+                    (before, after) = MiddleLayerCorrelations(a, b, aligned, data.TestX);
+                }
+            }
+            foreach (var (name, path) in new[] { ("vanilla", pairs[k].Vanilla), ("aligned", pairs[k].Aligned), ("weights_aligned", pairs[k].WeightsAligned) })
+                foreach (var p in path) context.Run.Record((long)Math.Round(100 * p.T), $"seed{k}/path/{name}_accuracy", p.Accuracy);
+        }
+
+        var endpoints = new SeedSummary(pairs.Select(p => p.EndpointAccuracy));
+        var vanillaDrop = new SeedSummary(pairs.Select(p => p.EndpointAccuracy - Midpoint(p.Vanilla).Accuracy));
+        var alignedDrop = new SeedSummary(pairs.Select(p => p.EndpointAccuracy - Midpoint(p.Aligned).Accuracy));
+        var weightsDrop = new SeedSummary(pairs.Select(p => p.EndpointAccuracy - Midpoint(p.WeightsAligned).Accuracy));
+        var testRatio = new SeedSummary(pairs.Select(p => Barrier(p.Aligned) / Barrier(p.Vanilla)));
+        var trainRatio = new SeedSummary(pairs.Select(p => Barrier(p.AlignedTrain) / Barrier(p.VanillaTrain)));
+        var check = new ClaimCheck()
+            .AtLeast("vanilla average: test-accuracy drop at t = ½ (endpoint mean − midpoint)", vanillaDrop, VanillaDrop, format: "F3")
+            .AtMost("OT-aligned average: test-accuracy drop at t = ½", alignedDrop, AlignedGap, format: "F3")
+            .AtMost("test-loss barrier, aligned / vanilla", testRatio, BarrierRatio, format: "F3")
+            .AtMost("training-loss barrier, aligned / vanilla", trainRatio, BarrierRatio, format: "F3");
+        var metrics = new Dictionary<string, double>
+        {
+            ["endpoint_accuracy"] = endpoints.Mean, ["vanilla_drop"] = vanillaDrop.Mean, ["aligned_drop"] = alignedDrop.Mean,
+            ["weights_aligned_drop"] = weightsDrop.Mean, ["test_barrier_ratio"] = testRatio.Mean, ["train_barrier_ratio"] = trainRatio.Mean,
+            ["aligned_beats_vanilla_seeds"] = alignedDrop.WinsBelow(vanillaDrop),
+        };
+        return check.Result(metrics, training, new OtFusionOutcome(pairs, endpoints, vanillaDrop, alignedDrop, weightsDrop, testRatio, trainRatio,
+            permutations!, before!, after!));
+    }
+
+    // Two MLPs trained side by side on the same steps: A from seedA, B from seedB (initialisation and data order).
+    private static (ReluMlp A, ReluMlp B, TrainingResult Training) TrainPair(ExperimentContext context, ClassificationSplit data, int epochs,
+        ulong seedA, ulong seedB, string prefix)
+    {
+        var samplers = new[] { seedA, seedB }.Select(s => new EpochSampler(data.TrainRows, BatchSize, s, shuffle: true, dropLast: false)).ToArray();
+        ManualSeed(seedA);
+        var a = new ReluMlp(Sizes, device: context.Device);
+        ManualSeed(seedB);
+        var b = new ReluMlp(Sizes, device: context.Device);
         using var aOpt = new Adam(a.Parameters(), lr: LearningRate);
         using var bOpt = new Adam(b.Parameters(), lr: LearningRate);
-        var state = new TensorState { { "a", new ModuleState(a, aOpt) }, { "b", new ModuleState(b, bOpt) } };
-
-        Dictionary<string, double> Evaluate() => new()
-        {
-            ["eval/a_accuracy"] = data.TestAccuracy(a),
-            ["eval/b_accuracy"] = data.TestAccuracy(b),
-        };
-        foreach (var (name, value) in Evaluate()) context.Run.Record(0, name, value);
-
         var trainer = context.CreateTrainer(new TrainerOptions
         {
-            MaxSteps = steps,
+            MaxSteps = (long)epochs * samplers[0].BatchesPerEpoch,
             LearningRate = LearningRates.Constant(LearningRate),
             EvalEvery = samplers[0].BatchesPerEpoch,
         });
@@ -114,7 +187,7 @@ public sealed class OtFusionExperiment : IExperiment
             using var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(context.Device);
             return (data.TrainX.IndexSelect(0, index), data.TrainY.IndexSelect(0, index));
         }).ToArray());
-        var result = trainer.Fit(state, batches, (batch, ctx) =>
+        var training = trainer.Fit(new TensorState { { "a", new ModuleState(a, aOpt) }, { "b", new ModuleState(b, bOpt) } }, batches, (batch, ctx) =>
         {
             var metrics = new Dictionary<string, double>();
             foreach (var (model, optimizer, name, (x, y)) in new[] { (a, aOpt, "a", batch[0]), (b, bOpt, "b", batch[1]) })
@@ -124,84 +197,26 @@ public sealed class OtFusionExperiment : IExperiment
                 optimizer.ZeroGrad();
                 loss.Backward();
                 optimizer.Step();
-                metrics[$"{name}/loss"] = loss.Item<float>();
+                metrics[$"{prefix}/{name}/loss"] = loss.Item<float>();
             }
             return new StepResult(Metrics: metrics);
-        }, evaluate: _ => Evaluate(), run: context.Run);
-
-        // Align B to A: by activations on the whole training set (the claim), and by weights (measured alongside).
-        var byActivations = OptimalTransportFusion.AlignByActivations(a, b, data.TrainX);
-        var byWeights = OptimalTransportFusion.AlignByWeights(a, b);
-        using var aligned = b.Permuted(byActivations);
-        using var weightsAligned = b.Permuted(byWeights);
-        double functionDiff = MaxLogitDifference(b, aligned, data.TestX);
-
-        var paths = new (string Name, PathPoint[] Path)[]
+        }, evaluate: _ => new Dictionary<string, double>
         {
-            ("vanilla", InterpolationPath(a, b, data.TestX, data.TestY, PathPoints)),
-            ("aligned", InterpolationPath(a, aligned, data.TestX, data.TestY, PathPoints)),
-            ("weights_aligned", InterpolationPath(a, weightsAligned, data.TestX, data.TestY, PathPoints)),
-        };
-        foreach (var (name, path) in paths)
-            foreach (var p in path)
-            {
-                long step = (long)Math.Round(100 * p.T);
-                context.Run.Record(step, $"path/{name}_loss", p.Loss);
-                context.Run.Record(step, $"path/{name}_accuracy", p.Accuracy);
-            }
-        var trainPaths = new[]
-        {
-            InterpolationPath(a, b, data.TrainX, data.TrainY, PathPoints),
-            InterpolationPath(a, aligned, data.TrainX, data.TrainY, PathPoints),
-        };
-        foreach (var (name, path) in new[] { "vanilla", "aligned" }.Zip(trainPaths))
-            foreach (var p in path) context.Run.Record((long)Math.Round(100 * p.T), $"path/{name}_train_loss", p.Loss);
+            [$"{prefix}/a/accuracy"] = data.TestAccuracy(a),
+            [$"{prefix}/b/accuracy"] = data.TestAccuracy(b),
+        }, run: context.Run);
+        return (a, b, training);
+    }
 
-        var vanilla = paths[0].Path;
-        var alignedPath = paths[1].Path;
-        var weightsPath = paths[2].Path;
-        double endpointAccuracy = (vanilla[0].Accuracy + vanilla[^1].Accuracy) / 2;
-        double vanillaMid = Midpoint(vanilla).Accuracy, alignedMid = Midpoint(alignedPath).Accuracy, weightsMid = Midpoint(weightsPath).Accuracy;
-        double vanillaBarrier = Barrier(vanilla), alignedBarrier = Barrier(alignedPath), weightsBarrier = Barrier(weightsPath);
-        bool vanillaDrops = endpointAccuracy - vanillaMid >= VanillaDrop;
-        bool alignedKeeps = endpointAccuracy - alignedMid <= AlignedGap;
-        double vanillaTrainBarrier = Barrier(trainPaths[0]), alignedTrainBarrier = Barrier(trainPaths[1]);
-        bool barrierShrinks = alignedBarrier <= BarrierRatio * vanillaBarrier && alignedTrainBarrier <= BarrierRatio * vanillaTrainBarrier;
-        bool sameFunction = functionDiff <= FunctionTolerance;
-
-        var (identityCorrelation, alignedCorrelation) = MatchedCorrelations(a, b, byActivations, data.TrainX);
-        var agreement = byActivations.Zip(byWeights).Select(p => OptimalTransportFusion.Agreement(p.First, p.Second)).ToArray();
-        var detail = string.Create(CultureInfo.InvariantCulture,
-            $"test accuracy A {vanilla[0].Accuracy:F3}, B {vanilla[^1].Accuracy:F3} (mean {endpointAccuracy:F3}); at t = ½: vanilla {vanillaMid:F3} " +
-            $"({100 * (vanillaMid - endpointAccuracy):+0.0;−0.0;0.0} points, {(vanillaDrops ? "≥" : "<")} {100 * VanillaDrop:F0}), OT-aligned {alignedMid:F3} " +
-            $"({100 * (alignedMid - endpointAccuracy):+0.0;−0.0;0.0} points, {(alignedKeeps ? "≤" : ">")} {100 * AlignedGap:F0}), weight-aligned {weightsMid:F3}; " +
-            $"test-loss barrier vanilla {vanillaBarrier:F3}, aligned {alignedBarrier:F3} ({alignedBarrier / vanillaBarrier:F3}×), weight-aligned {weightsBarrier:F3}; " +
-            $"training-loss barrier vanilla {vanillaTrainBarrier:F3}, aligned {alignedTrainBarrier:F3} ({alignedTrainBarrier / vanillaTrainBarrier:F3}×) ({(barrierShrinks ? "both ≤" : "not both ≤")} {BarrierRatio:F2}×); " +
-            $"aligned B vs B max |Δ logit| {functionDiff:0.0e0}{(sameFunction ? "" : " (not the same function)")}; " +
-            $"mean matched unit correlation {string.Join(", ", identityCorrelation.Zip(alignedCorrelation).Select(p => $"{p.First:F2} → {p.Second:F2}"))} ({result.Status})");
-        var metrics = new Dictionary<string, double>
-        {
-            ["a_accuracy"] = vanilla[0].Accuracy,
-            ["b_accuracy"] = vanilla[^1].Accuracy,
-            ["vanilla_mid_accuracy"] = vanillaMid,
-            ["aligned_mid_accuracy"] = alignedMid,
-            ["weights_aligned_mid_accuracy"] = weightsMid,
-            ["vanilla_drop"] = endpointAccuracy - vanillaMid,
-            ["aligned_drop"] = endpointAccuracy - alignedMid,
-            ["vanilla_barrier"] = vanillaBarrier,
-            ["aligned_barrier"] = alignedBarrier,
-            ["weights_aligned_barrier"] = weightsBarrier,
-            ["vanilla_train_barrier"] = vanillaTrainBarrier,
-            ["aligned_train_barrier"] = alignedTrainBarrier,
-            ["function_max_diff"] = functionDiff,
-        };
-        for (int l = 0; l < identityCorrelation.Length; l++)
-        {
-            metrics[$"correlation_layer{l + 1}_before"] = identityCorrelation[l];
-            metrics[$"correlation_layer{l + 1}_after"] = alignedCorrelation[l];
-            metrics[$"alignment_agreement_layer{l + 1}"] = agreement[l];
-        }
-        return new ExperimentResult(vanillaDrops && alignedKeeps && barrierShrinks && sameFunction, detail, metrics, result);
+    // Unit correlations of the middle hidden layer on x: A against B in B's order, and against B aligned.
+    private static (double[][] Before, double[][] After) MiddleLayerCorrelations(ReluMlp a, ReluMlp b, ReluMlp aligned, Tensor x)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        int middle = Sizes.Length / 2 - 1;
+        var ha = a.HiddenActivations(x)[middle];
+        double[][] Rows(double[,] r) => Enumerable.Range(0, r.GetLength(0)).Select(i => Enumerable.Range(0, r.GetLength(1)).Select(j => r[i, j]).ToArray()).ToArray();
+        return (Rows(UnitCorrelations(ha, b.HiddenActivations(x)[middle])), Rows(UnitCorrelations(ha, aligned.HiddenActivations(x)[middle])));
     }
 
     /// <summary>Test loss and accuracy at <paramref name="points"/> evenly spaced t ∈ [0, 1] of θ(t) = (1 − t)θ_a + tθ_b.</summary>
@@ -238,36 +253,6 @@ public sealed class OtFusionExperiment : IExperiment
 
     /// <summary>The point of the path closest to t = ½.</summary>
     public static PathPoint Midpoint(IReadOnlyList<PathPoint> path) => path.MinBy(p => Math.Abs(p.T - 0.5));
-
-    /// <summary>The largest |logit difference| between two networks on <paramref name="x"/>.</summary>
-    public static double MaxLogitDifference(Module<Tensor, Tensor> first, Module<Tensor, Tensor> second, Tensor x)
-    {
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        return (first.Forward(x) - second.Forward(x)).Abs().Max().Item<float>();
-    }
-
-    /// <summary>
-    /// Per hidden layer, the mean Pearson correlation (over the rows of <paramref name="x"/>) between unit i of A and the B unit
-    /// paired with it: unit i itself (before alignment), and unit π_l(i) (after).
-    /// </summary>
-    public static (double[] Before, double[] After) MatchedCorrelations(ReluMlp a, ReluMlp b, IReadOnlyList<int[]> permutations, Tensor x)
-    {
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        var ha = a.HiddenActivations(x);
-        var hb = b.HiddenActivations(x);
-        var before = new double[ha.Length];
-        var after = new double[ha.Length];
-        for (int l = 0; l < ha.Length; l++)
-        {
-            var r = UnitCorrelations(ha[l], hb[l]);
-            int n = permutations[l].Length;
-            before[l] = Enumerable.Range(0, n).Average(i => r[i, i]);
-            after[l] = Enumerable.Range(0, n).Average(i => r[i, permutations[l][i]]);
-        }
-        return (before, after);
-    }
 
     /// <summary>Pearson correlations [unit of A, unit of B] of activations [samples, units]; a constant unit correlates 0 with everything.</summary>
     public static double[,] UnitCorrelations(Tensor ha, Tensor hb)

@@ -29,13 +29,14 @@ public static class ParityTask
 
     /// <summary>
     /// Accuracy on the parity of whole sequences (the last position) of <paramref name="length"/> bits, on
-    /// <paramref name="batch"/> fresh sequences drawn from a seed that depends only on the length (chance: 0.5).
+    /// <paramref name="batch"/> fresh sequences drawn from <paramref name="seed"/> (default 1000 + length: a seed that depends only on
+    /// the length) (chance: 0.5).
     /// </summary>
-    public static double SequenceAccuracy(Module<Tensor, Tensor> model, int length, int batch = 256, Device? device = null)
+    public static double SequenceAccuracy(Module<Tensor, Tensor> model, int length, int batch = 256, Device? device = null, int? seed = null)
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        var (bits, parity) = Batch(batch, length, seed: 1000 + length, device);
+        var (bits, parity) = Batch(batch, length, seed: seed ?? 1000 + length, device);
         var predicted = model.Forward(bits).Select(1, length - 1).ArgMax(-1);
         return predicted.Eq(parity.Select(1, length - 1)).Double().Mean().Item<double>();
     }

@@ -17,14 +17,15 @@ namespace Research.Experiments.Reproductions;
 /// <param name="Dropout">Spatial dropout after every dilated convolution of the TCN.</param>
 /// <param name="Steps">Adam steps for each network.</param>
 /// <param name="Batch">Sequences per step.</param>
-/// <param name="LearningRate">Adam learning rate (constant), the same for both networks.</param>
+/// <param name="LearningRates">The Adam learning rates swept for each network on the first seed (the same sweep for both).</param>
+/// <param name="Seeds">Seeds: each trains both networks at their selected learning rate.</param>
 /// <param name="ClipNorm">Gradient-norm limit, the same for both networks.</param>
-/// <param name="EvalBatch">Held-out sequences of the evaluations.</param>
+/// <param name="EvalBatch">Held-out sequences of the evaluations (and, from another seed, of the learning-rate selection).</param>
 /// <param name="MaxTcnLossRatio">The TCN's held-out loss must be at most this fraction of the trivial baseline.</param>
 /// <param name="MinTcnRecall">The TCN must recall at least this fraction of the copied digits.</param>
 /// <param name="MinLstmLossRatio">The LSTM's held-out loss must stay at least this fraction of the trivial baseline.</param>
-public sealed record TcnSettings(int Delay, int Channels, int KernelSize, double Dropout, int Steps, int Batch, double LearningRate, double ClipNorm,
-    int EvalBatch, double MaxTcnLossRatio, double MinTcnRecall, double MinLstmLossRatio)
+public sealed record TcnSettings(int Delay, int Channels, int KernelSize, double Dropout, int Steps, int Batch, double[] LearningRates, int Seeds,
+    double ClipNorm, int EvalBatch, double MaxTcnLossRatio, double MinTcnRecall, double MinLstmLossRatio)
 {
     /// <summary>Random digits to remember (10 in the paper).</summary>
     public const int Digits = 10;
@@ -45,15 +46,32 @@ public sealed record TcnSettings(int Delay, int Channels, int KernelSize, double
     public int ReceptiveField => TemporalConvNet.ReceptiveFieldOf(KernelSize, Levels);
 
     /// <summary>
-    /// The settings of <paramref name="scale"/>: T = 50 and k = 3 (5 blocks, RF 125) at smoke; T = 200 and k = 4 (6 blocks,
-    /// RF 379) otherwise (gpu uses the cpu sizes). 24 channels per block, batches of 16, Adam at 2e-3, gradient norm ≤ 1.
+    /// The settings of <paramref name="scale"/>: smoke, T = 20 and k = 3 (4 blocks, RF 61), 300 steps at lr 5e-3, one seed,
+    /// no sweep; otherwise T = 200 and k = 4 (6 blocks, RF 379), 700 steps, lr ∈ {1e-3, 3e-3, 1e-2} swept for both networks,
+    /// 3 seeds (gpu: 5). 24 channels per block, batches of 16, gradient norm ≤ 1.
     /// </summary>
     public static TcnSettings For(Scale scale) => scale == Scale.Smoke
-        ? new(Delay: 50, Channels: 24, KernelSize: 3, Dropout: 0.0, Steps: 400, Batch: 16, LearningRate: 2e-3, ClipNorm: 1.0,
+        ? new(Delay: 20, Channels: 24, KernelSize: 3, Dropout: 0.0, Steps: 300, Batch: 16, LearningRates: [5e-3], Seeds: 1, ClipNorm: 1.0,
             EvalBatch: 256, MaxTcnLossRatio: 0.5, MinTcnRecall: 0.6, MinLstmLossRatio: 0.8)
-        : new(Delay: 200, Channels: 24, KernelSize: 4, Dropout: 0.0, Steps: 700, Batch: 16, LearningRate: 2e-3, ClipNorm: 1.0,
-            EvalBatch: 256, MaxTcnLossRatio: 0.1, MinTcnRecall: 0.95, MinLstmLossRatio: 0.8);
+        : new(Delay: 200, Channels: 24, KernelSize: 4, Dropout: 0.0, Steps: 700, Batch: 16, LearningRates: [1e-3, 3e-3, 1e-2],
+            Seeds: scale == Scale.Cpu ? 3 : 5, ClipNorm: 1.0, EvalBatch: 256, MaxTcnLossRatio: 0.1, MinTcnRecall: 0.95, MinLstmLossRatio: 0.8);
 }
+
+/// <summary>What the TCN notebook draws: the sweep, the per-seed scores and, for the first seed, where the recalled digits are read from.</summary>
+/// <param name="Settings">The settings of the run.</param>
+/// <param name="Baseline">The trivial baseline 10·ln 8/(T + 20) (nats per step).</param>
+/// <param name="Parameters">Parameter counts by network ("tcn", "lstm").</param>
+/// <param name="SweepLoss">Selection loss (held-out sequences of another seed) per network and learning rate, on the first seed.</param>
+/// <param name="SelectedRate">The learning rate selected for each network.</param>
+/// <param name="LossRatio">Held-out loss / baseline per network over seeds.</param>
+/// <param name="Recall">Fraction of the copied digits recalled per network over seeds.</param>
+/// <param name="Profiles">Input-gradient profile of each trained network of the first seed.</param>
+/// <param name="Reads">Per network of the first seed: |∂ log p(digit r) / ∂ input s| for the 10 recall steps (rows) and every input step.</param>
+/// <param name="Example">One held-out sequence: inputs (row 0) and targets (row 1).</param>
+public sealed record TcnOutcome(TcnSettings Settings, double Baseline, IReadOnlyDictionary<string, long> Parameters,
+    IReadOnlyDictionary<string, double[]> SweepLoss, IReadOnlyDictionary<string, double> SelectedRate, IReadOnlyDictionary<string, SeedSummary> LossRatio,
+    IReadOnlyDictionary<string, SeedSummary> Recall, IReadOnlyDictionary<string, InputGradientProfile> Profiles,
+    IReadOnlyDictionary<string, double[][]> Reads, long[][] Example);
 
 /// <summary>Held-out cross-entropy (nats per step, over all T + 20 steps) and the fraction of copied digits recalled (argmax).</summary>
 public sealed record CopyScore(double Loss, double Recall);
@@ -81,9 +99,8 @@ public sealed record InputGradientProfile(double[] ByLag, double[] Future)
 /// Modeling" — the experiment of notebooks/sequence/tcn.ipynb: a <see cref="TcnTagger"/> (weight-normalised dilated causal
 /// residual blocks) and an <see cref="LstmTagger"/> with about as many parameters learn the copy-memory task
 /// (<see cref="SyntheticTasks.Copy"/>: 10 digits, T blanks, a marker, then recall the digits) on the same batches with the
-/// same optimiser. Metrics per step: <c>tcn/loss</c>, <c>lstm/loss</c>; evaluations on held-out sequences:
-/// <c>eval/tcn_loss</c>, <c>eval/lstm_loss</c>, <c>eval/tcn_recall</c>, <c>eval/lstm_recall</c>; at the end the TCN's
-/// receptive field measured by input gradients and its causality.
+/// optimiser and the same learning-rate sweep, from several seeds. Metrics per step: <c>seed{k}/{tcn|lstm}@{lr}/loss</c>; on
+/// held-out sequences: <c>seed{k}/{tcn|lstm}@{lr}/eval_loss</c> and <c>eval_recall</c>. The result's outcome is a <see cref="TcnOutcome"/>.
 /// </summary>
 public sealed class TcnExperiment : IExperiment
 {
@@ -98,9 +115,9 @@ public sealed class TcnExperiment : IExperiment
 
     /// <inheritdoc />
     public string Claim => "on copy memory (T = 200, sequences of T + 20) a TCN drives the held-out loss below a tenth of the trivial baseline " +
-                           "10·ln 8/(T + 20) and recalls ≥ 95 % of the copied digits, while an LSTM with about as many parameters, the same optimiser and " +
-                           "steps stays at ≥ 0.8 × the baseline; the TCN's receptive field measured by input gradients equals 1 + 2(k−1)(2^L − 1) and it " +
-                           "never depends on future inputs (smoke: T = 50, TCN loss ≤ 0.5 × baseline, recall ≥ 60 %)";
+                           "10·ln 8/(T + 20) and recalls ≥ 95 % of the copied digits, while an LSTM with about as many parameters, the same steps " +
+                           "and the same learning-rate sweep (1e-3, 3e-3, 1e-2, selected on other held-out sequences) stays at ≥ 0.8 × the baseline; " +
+                           "mean and every one of 3 seeds (smoke: T = 20, 300 steps, one seed, lr 5e-3, TCN loss ≤ 0.5 × baseline, recall ≥ 60 %)";
 
     /// <summary>
     /// The loss of the best predictor that remembers nothing: the blank with certainty for the first T + 10 steps
@@ -225,6 +242,12 @@ public sealed class TcnExperiment : IExperiment
 
     private static Device ParameterDevice(Module model) => model.Parameters().First().Device;
 
+    /// <summary>The networks compared, with their metric names.</summary>
+    public static readonly string[] Networks = ["tcn", "lstm"];
+
+    /// <summary>The seed of the held-out sequences the learning rate is selected on (not the evaluation set, not a training seed).</summary>
+    public const int SelectionSeed = int.MaxValue - 1;
+
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
     {
@@ -232,82 +255,112 @@ public sealed class TcnExperiment : IExperiment
         var s = TcnSettings.For(context.Scale);
         var device = context.Device;
         double baseline = BaselineLoss(s.Delay);
-
-        ManualSeed(context.Seed);
-        using var tcn = CreateTcn(s, device: device);
-        using var lstm = CreateLstm(tcn.ParameterCount(), device: device);
-        context.Run.AddHyperparameters(new
-        {
-            delay = s.Delay, length = s.Length, digits = TcnSettings.Digits, symbols = TcnSettings.Symbols, s.Steps, s.Batch, lr = s.LearningRate,
-            clip_norm = s.ClipNorm, eval_batch = s.EvalBatch, tcn_channels = s.Channels, tcn_levels = s.Levels, kernel_size = s.KernelSize, s.Dropout,
-            receptive_field = s.ReceptiveField, tcn_parameters = tcn.ParameterCount(), lstm_hidden = lstm.Lstm.HiddenSize, lstm_parameters = lstm.ParameterCount(),
-            baseline_loss = baseline, max_tcn_loss_ratio = s.MaxTcnLossRatio, min_tcn_recall = s.MinTcnRecall, min_lstm_loss_ratio = s.MinLstmLossRatio,
-        });
-        context.Run.Log(string.Create(CultureInfo.InvariantCulture,
-            $"TCN: {s.Levels} blocks x {s.Channels} channels, k = {s.KernelSize}, receptive field {s.ReceptiveField}, {tcn.ParameterCount()} parameters; " +
-            $"LSTM: hidden {lstm.Lstm.HiddenSize}, {lstm.ParameterCount()} parameters; trivial baseline {baseline:F4} nats/step"));
-
-        using var adamTcn = new Adam(tcn.Parameters(), lr: s.LearningRate);
-        using var adamLstm = new Adam(lstm.Parameters(), lr: s.LearningRate);
-        var networks = new (string Name, SequenceTagger Net, Adam Optimizer)[] { ("tcn", tcn, adamTcn), ("lstm", lstm, adamLstm) };
-        var state = new TensorState { { "tcn", new ModuleState(tcn, adamTcn) }, { "lstm", new ModuleState(lstm, adamLstm) } };
+        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
         using var held = CopyBatch(s.EvalBatch, s.Delay, EvalSeed, device);
+        using var selection = CopyBatch(s.EvalBatch, s.Delay, SelectionSeed, device);
+        var parameters = new Dictionary<string, long>();
+        using (var probe = CreateTcn(s))
+        {
+            parameters["tcn"] = probe.ParameterCount();
+            using var lstm = CreateLstm(parameters["tcn"]);
+            parameters["lstm"] = lstm.ParameterCount();
+            context.Run.AddHyperparameters(new
+            {
+                delay = s.Delay, length = s.Length, s.Steps, s.Batch, learning_rates = s.LearningRates, seeds = seeds.Count, clip_norm = s.ClipNorm,
+                tcn_channels = s.Channels, tcn_levels = s.Levels, kernel_size = s.KernelSize, receptive_field = s.ReceptiveField,
+                tcn_parameters = parameters["tcn"], lstm_hidden = lstm.Lstm.HiddenSize, lstm_parameters = parameters["lstm"], baseline_loss = baseline,
+            });
+        }
 
+        // Seed 0: every learning rate for both networks, selected on held-out sequences of another seed; then the other seeds.
+        var sweep = Networks.ToDictionary(n => n, _ => new double[s.LearningRates.Length]);
+        var scores = Networks.ToDictionary(n => n, _ => new CopyScore[seeds.Count]);
+        var kept = new Dictionary<string, SequenceTagger>();
+        var best = new Dictionary<string, int>();
+        TrainingResult? last = null;
+        try
+        {
+            foreach (var name in Networks)
+                for (int i = 0; i < s.LearningRates.Length; i++)
+                {
+                    var (net, training) = Train(context, s, name, s.LearningRates[i], seeds[0], 0, parameters["tcn"], held);
+                    last = training;
+                    sweep[name][i] = Score(net, selection).Loss;
+                    if (!best.TryGetValue(name, out int b) || sweep[name][i] < sweep[name][b])
+                    {
+                        if (kept.Remove(name, out var previous)) previous.Dispose();
+                        (kept[name], best[name]) = (net, i);
+                    }
+                    else net.Dispose();
+                }
+            var selected = Networks.ToDictionary(n => n, n => s.LearningRates[best[n]]);
+            foreach (var name in Networks) scores[name][0] = Score(kept[name], held);
+            for (int k = 1; k < seeds.Count; k++)
+                foreach (var name in Networks)
+                {
+                    var (net, training) = Train(context, s, name, selected[name], seeds[k], k, parameters["tcn"], held);
+                    using (net) scores[name][k] = Score(net, held);
+                    last = training;
+                }
+
+            var ratio = Networks.ToDictionary(n => n, n => new SeedSummary(scores[n].Select(c => c.Loss / baseline)));
+            var recall = Networks.ToDictionary(n => n, n => new SeedSummary(scores[n].Select(c => c.Recall)));
+            int probeLength = s.ReceptiveField + 40, probeStep = s.ReceptiveField + 19;   // 20 steps after t, and more than RF before it
+            var profiles = Networks.ToDictionary(n => n, n => GradientProfile(kept[n], probeLength, probeStep, seed: (int)context.Seed));
+            using var one = CopyBatch(1, s.Delay, EvalSeed);
+            var reads = Networks.ToDictionary(n => n, n => RecallGradients(kept[n], one.Inputs.To(device), one.Targets.To(device)));
+            long[][] example = [one.Inputs.ToArray<long>(), one.Targets.ToArray<long>()];
+
+            var check = new ClaimCheck()
+                .AtMost("TCN held-out loss / trivial baseline", ratio["tcn"], s.MaxTcnLossRatio, format: "F3")
+                .AtLeast("TCN digits recalled", recall["tcn"], s.MinTcnRecall, format: "F3")
+                .AtLeast("LSTM held-out loss / trivial baseline (tuned lr)", ratio["lstm"], s.MinLstmLossRatio, format: "F3");
+            var metrics = new Dictionary<string, double>
+            {
+                ["baseline_loss"] = baseline, ["tcn_parameters"] = parameters["tcn"], ["lstm_parameters"] = parameters["lstm"],
+                ["tcn_lr"] = selected["tcn"], ["lstm_lr"] = selected["lstm"],
+                ["tcn_loss_ratio"] = ratio["tcn"].Mean, ["lstm_loss_ratio"] = ratio["lstm"].Mean,
+                ["tcn_recall"] = recall["tcn"].Mean, ["lstm_recall"] = recall["lstm"].Mean,
+                ["receptive_field"] = profiles["tcn"].MeasuredReceptiveField, ["causal"] = profiles["tcn"].Causal ? 1 : 0,
+            };
+            return check.Result(metrics, last, new TcnOutcome(s, baseline, parameters, sweep, selected, ratio, recall, profiles, reads, example));
+        }
+        finally
+        {
+            foreach (var net in kept.Values) net.Dispose();
+        }
+    }
+
+    // One network trained from seed `seed` at `lr` on the batches of that seed; metrics under seed{k}/{name}@{lr}/.
+    private static (SequenceTagger Net, TrainingResult Training) Train(ExperimentContext context, TcnSettings s, string name, double lr, ulong seed,
+        int k, long tcnParameters, TaskBatch held)
+    {
+        var device = context.Device;
+        ManualSeed(seed);
+        SequenceTagger net = name == "tcn" ? CreateTcn(s, device: device) : CreateLstm(tcnParameters, device: device);
+        using var adam = new Adam(net.Parameters(), lr: lr);
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"seed{k}/{name}@{lr:G3}");
         var trainer = context.CreateTrainer(new TrainerOptions
         {
             MaxSteps = s.Steps,
-            LearningRate = LearningRates.Constant(s.LearningRate),
+            LearningRate = LearningRates.Constant(lr),
             EvalEvery = Math.Max(1, s.Steps / 10),
-            Monitor = "eval/tcn_loss",
-            MonitorMode = MonitorMode.Min,
         });
-        var result = trainer.Fit(state, ctx =>
+        var training = trainer.Fit(new TensorState { { name, new ModuleState(net, adam) } }, ctx =>
         {
-            using var batch = CopyBatch(s.Batch, s.Delay, BatchSeed(context.Seed, ctx.Step), device);
-            var metrics = new Dictionary<string, double>();
-            foreach (var (name, net, optimizer) in networks)
-            {
-                ctx.ApplyLearningRate(optimizer);
-                var loss = CopyLoss(net.Forward(batch.Inputs), batch.Targets);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGradNorm(net.Parameters(), s.ClipNorm);
-                optimizer.Step();
-                metrics[$"{name}/loss"] = loss.Item<float>();
-            }
-            return new StepResult(Metrics: metrics);
+            using var batch = CopyBatch(s.Batch, s.Delay, BatchSeed(seed, ctx.Step), device);
+            ctx.ApplyLearningRate(adam);
+            var loss = CopyLoss(net.Forward(batch.Inputs), batch.Targets);
+            adam.ZeroGrad();
+            loss.Backward();
+            GradClip.ClipGradNorm(net.Parameters(), s.ClipNorm);
+            adam.Step();
+            return new StepResult(Metrics: new Dictionary<string, double> { [$"{prefix}/loss"] = loss.Item<float>() });
         }, evaluate: _ =>
         {
-            var (t, l) = (Score(tcn, held), Score(lstm, held));
-            return new Dictionary<string, double> { ["tcn_loss"] = t.Loss, ["lstm_loss"] = l.Loss, ["tcn_recall"] = t.Recall, ["lstm_recall"] = l.Recall };
+            var score = Score(net, held);
+            return new Dictionary<string, double> { [$"{prefix}/eval_loss"] = score.Loss, [$"{prefix}/eval_recall"] = score.Recall };
         }, run: context.Run);
-
-        var (tcnScore, lstmScore) = (Score(tcn, held), Score(lstm, held));
-        int probeLength = s.ReceptiveField + 40, probeStep = s.ReceptiveField + 19;       // 20 steps after t, and more than RF before it
-        var profile = GradientProfile(tcn, probeLength, probeStep, seed: (int)context.Seed);
-        int measured = profile.MeasuredReceptiveField;
-        bool exact = profile.IsExactly(s.ReceptiveField), causal = profile.Causal;
-
-        double tcnRatio = tcnScore.Loss / baseline, lstmRatio = lstmScore.Loss / baseline;
-        var metricsOut = new Dictionary<string, double>
-        {
-            ["baseline_loss"] = baseline, ["tcn_loss"] = tcnScore.Loss, ["lstm_loss"] = lstmScore.Loss,
-            ["tcn_loss_ratio"] = tcnRatio, ["lstm_loss_ratio"] = lstmRatio, ["tcn_recall"] = tcnScore.Recall, ["lstm_recall"] = lstmScore.Recall,
-            ["tcn_parameters"] = tcn.ParameterCount(), ["lstm_parameters"] = lstm.ParameterCount(),
-            ["receptive_field"] = measured, ["designed_receptive_field"] = s.ReceptiveField, ["causal"] = causal ? 1 : 0,
-        };
-        foreach (var (k, v) in metricsOut) context.Run.Record(result.Steps, $"final/{k}", v);
-        bool tcnSolves = tcnRatio <= s.MaxTcnLossRatio && tcnScore.Recall >= s.MinTcnRecall;
-        bool lstmStays = lstmRatio >= s.MinLstmLossRatio;
-        bool holds = tcnSolves && lstmStays && exact && causal;
-        return new ExperimentResult(holds,
-            string.Create(CultureInfo.InvariantCulture,
-                $"copy memory T = {s.Delay} after {result.Steps} steps (trivial baseline {baseline:F4} nats/step): " +
-                $"TCN loss {tcnScore.Loss:G3} = {tcnRatio:G3} x baseline ({(tcnRatio <= s.MaxTcnLossRatio ? "≤" : ">")} {s.MaxTcnLossRatio}), " +
-                $"recall {tcnScore.Recall:P1} ({(tcnScore.Recall >= s.MinTcnRecall ? "≥" : "<")} {s.MinTcnRecall:P0}); " +
-                $"LSTM loss {lstmScore.Loss:G3} = {lstmRatio:G3} x baseline ({(lstmStays ? "≥" : "<")} {s.MinLstmLossRatio}), recall {lstmScore.Recall:P1}; " +
-                $"{tcn.ParameterCount()} vs {lstm.ParameterCount()} parameters; receptive field measured {measured} {(exact ? "=" : "≠")} 1 + 2(k−1)(2^L − 1) = {s.ReceptiveField}, " +
-                $"{(causal ? "causal" : "NOT causal")} ({result.Status})"),
-            metricsOut, result);
+        return (net, training);
     }
 }

@@ -16,33 +16,6 @@ public class GradualPruningExperimentTests
     }
 
     [Fact]
-    public void SmokeRunLargeSparseHoldsAgainstSmallDenseAtExactSparsity()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new GradualPruningExperiment(), dir.Path);
-        var s = GradualPruningSettings.For(Scale.Smoke);
-        Assert.True(result.Metrics["accuracy_gap"] >= s.RequiredAccuracyGap);
-        Assert.True(result.Metrics["loss_gap"] >= s.RequiredLossGap);
-        Assert.Equal(0, result.Metrics["miscounted_entries"]);
-        Assert.Equal(0, result.Metrics["nonzero_pruned_weights"]);
-        Assert.Equal(s.Sparsity, result.Metrics["smallest_layer_sparsity"], 3);
-        // The measured non-zeros are the predicted ones, and the dense model is never the smaller of the two.
-        Assert.Equal(GradualPruningExperiment.PrunedNonzeros(64, s.Hidden, 10, s.Sparsity), result.Metrics["large_sparse_nonzeros"]);
-        Assert.True(result.Metrics["small_dense_nonzeros"] >= result.Metrics["large_sparse_nonzeros"]);
-
-        long steps = result.Training!.Steps;
-        SmokeRun.AssertCurve(points, "large_sparse/loss", (int)steps);
-        SmokeRun.AssertCurve(points, "small_dense/loss", (int)steps);
-        SmokeRun.AssertCurve(points, "eval/large_sparse_accuracy", s.Epochs);
-        SmokeRun.AssertCurve(points, "eval/sparsity", s.Epochs);
-        SmokeRun.AssertCurve(points, "accuracy_vs_nonzeros/large_sparse", s.Sweep.Length);
-        var sparsity = points.Where(p => p.Name == "eval/sparsity").Select(p => p.Value).ToArray();
-        Assert.Equal(0, sparsity[0]);                                                            // before t₀ (10 % of training)
-        Assert.Equal(s.Sparsity, sparsity[^1], 3);
-        Assert.True(sparsity.Zip(sparsity.Skip(1)).All(p => p.Second >= p.First));               // masks only grow
-    }
-
-    [Fact]
     public void ParameterCountsMatchTheModels()
     {
         long[] hidden = [20, 12, 9];

@@ -15,26 +15,6 @@ public class MipHypernetExperimentTests
     }
 
     [Fact]
-    public void SmokeRunConvergesFasterWithMipAndShowsTheProportionality()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new MipHypernetExperiment(), dir.Path);
-        var settings = MipHypernetSettings.For(Scale.Smoke);
-        Assert.True(result.Metrics["speedup"] >= settings.RequiredSpeedup);
-        Assert.True(result.Metrics["mip_steps_std"] < result.Metrics["standard_steps_std"]);
-        Assert.True(result.Metrics["standard_norm_slope_init"] >= MipHypernetExperiment.StandardSlopeFloor);
-        Assert.True(Math.Abs(result.Metrics["mip_norm_slope_init"]) <= MipHypernetExperiment.MipSlopeCeiling);
-        for (int seed = 0; seed < settings.Seeds; seed++)
-            foreach (var name in new[] { "standard", "mip" })
-            {
-                SmokeRun.AssertCurve(points, $"{name}/loss_seed{seed}", settings.Steps);
-                SmokeRun.AssertCurve(points, $"eval/{name}_mse_seed{seed}", settings.Steps / settings.EvalEvery + 1);   // and at step 0
-            }
-        foreach (var name in new[] { "weight_norm_init/standard", "weight_norm_init/mip", "weight_norm_trained/standard", "weight_norm_trained/mip" })
-            SmokeRun.AssertCurve(points, name, MipHypernetExperiment.NormPoints);
-    }
-
-    [Fact]
     public void StepsToThresholdIsTheFirstCrossing()
     {
         var curve = new (long, double)[] { (0, 0.5), (10, 0.2), (20, 0.009), (30, 0.02), (40, 0.001) };

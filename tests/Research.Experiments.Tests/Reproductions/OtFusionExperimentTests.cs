@@ -17,40 +17,6 @@ public class OtFusionExperimentTests
     }
 
     [Fact]
-    public void SmokeRunShowsTheBarrierAndThatAlignmentRemovesIt()
-    {
-        using var dir = new TempDirectory();
-        var (result, _, points) = SmokeRun.Run(new OtFusionExperiment(), dir.Path);
-        Assert.True(result.Metrics["vanilla_drop"] >= OtFusionExperiment.VanillaDrop);
-        Assert.True(result.Metrics["aligned_drop"] <= OtFusionExperiment.AlignedGap);
-        Assert.True(result.Metrics["aligned_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_barrier"]);
-        Assert.True(result.Metrics["aligned_train_barrier"] <= OtFusionExperiment.BarrierRatio * result.Metrics["vanilla_train_barrier"]);
-        Assert.True(result.Metrics["vanilla_train_barrier"] > 0.1, "the vanilla path has no training-loss barrier to remove");
-        Assert.True(result.Metrics["function_max_diff"] <= OtFusionExperiment.FunctionTolerance);
-        int hidden = OtFusionExperiment.Sizes.Length - 2;
-        for (int l = 1; l <= hidden; l++)
-            Assert.True(result.Metrics[$"correlation_layer{l}_after"] > result.Metrics[$"correlation_layer{l}_before"] + 0.3, $"layer {l}: matched units do not correlate");
-        int steps = (int)result.Training!.Steps;
-        int epochs = OtFusionExperiment.Epochs(Scale.Smoke);
-        foreach (var name in new[] { "a", "b" })
-        {
-            SmokeRun.AssertCurve(points, $"{name}/loss", steps);
-            SmokeRun.AssertCurve(points, $"eval/{name}_accuracy", epochs + 1);        // before training and after each epoch
-        }
-        foreach (var path in new[] { "vanilla", "aligned", "weights_aligned" })
-        {
-            SmokeRun.AssertCurve(points, $"path/{path}_loss", OtFusionExperiment.PathPoints);
-            SmokeRun.AssertCurve(points, $"path/{path}_accuracy", OtFusionExperiment.PathPoints);
-        }
-        SmokeRun.AssertCurve(points, "path/vanilla_train_loss", OtFusionExperiment.PathPoints);
-        SmokeRun.AssertCurve(points, "path/aligned_train_loss", OtFusionExperiment.PathPoints);
-        // the endpoints of the aligned path are A and (a permutation of) B: the same accuracies as the vanilla path's
-        double At(string name, long step) => points.Single(p => p.Name == name && p.Step == step).Value;
-        Assert.Equal(At("path/vanilla_accuracy", 0), At("path/aligned_accuracy", 0));
-        Assert.Equal(At("path/vanilla_accuracy", 100), At("path/aligned_accuracy", 100));
-    }
-
-    [Fact]
     public void BarrierIsTheLargestRiseAboveTheLineBetweenTheEndpoints()
     {
         var flat = new[] { new PathPoint(0, 1, 0), new PathPoint(0.5, 1.5, 0), new PathPoint(1, 1, 0) };
