@@ -186,8 +186,7 @@ public sealed class DfaExperiment : IExperiment
                 {
                     context.Cancellation.ThrowIfCancellationRequested();
                     using var scope = NewScope();
-                    using var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(context.Device);
-                    var (x, y) = (data.TrainX.IndexSelect(0, index), data.TrainY.IndexSelect(0, index));
+                    var (x, y) = sampler.Batch(step, data.TrainX, data.TrainY);
                     foreach (var rule in Rules)
                     {
                         var loss = Step(rule, models[rule], optimisers[rule], x, y);

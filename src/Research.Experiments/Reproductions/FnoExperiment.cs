@@ -201,8 +201,7 @@ public sealed class FnoExperiment : IExperiment
         {
             context.Cancellation.ThrowIfCancellationRequested();
             using var scope = NewScope();
-            var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(device);
-            var (x, y) = (train.Initial.IndexSelect(0, index), train.Final.IndexSelect(0, index));
+            var (x, y) = sampler.Batch(step, train.Initial, train.Final);
             for (int k = 0; k < nets.Length; k++)
             {
                 foreach (var group in optimisers[k].ParamGroups) group.LearningRate = schedule(step);

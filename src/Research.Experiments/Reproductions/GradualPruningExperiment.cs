@@ -119,8 +119,8 @@ public sealed class PruningTrainee : IDisposable
         using var scope = NewScope();
         if (Pruner is not null) Pruner.Update(Schedule!, step);
         foreach (var group in Optimizer.ParamGroups) group.LearningRate = learningRate;
-        var index = Tensor.From(_sampler.Indices(step).Select(i => (long)i).ToArray()).To(_data.TrainX.Device);
-        var loss = F.CrossEntropy(Model.Forward(_data.TrainX.IndexSelect(0, index)), _data.TrainY.IndexSelect(0, index));
+        var (x, y) = _sampler.Batch(step, _data.TrainX, _data.TrainY);
+        var loss = F.CrossEntropy(Model.Forward(x), y);
         Optimizer.ZeroGrad();
         loss.Backward();
         if (Pruner is null) Optimizer.Step();

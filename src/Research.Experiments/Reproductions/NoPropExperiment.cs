@@ -141,8 +141,7 @@ public sealed class NoPropExperiment : IExperiment
                     {
                         context.Cancellation.ThrowIfCancellationRequested();
                         using var scope = NewScope();
-                        using var index = Tensor.From(sampler.Indices(step).Select(j => (long)j).ToArray()).To(context.Device);
-                        var (x, y) = (data.TrainX.IndexSelect(0, index), data.TrainY.IndexSelect(0, index));
+                        var (x, y) = sampler.Batch(step, data.TrainX, data.TrainY);
                         headOpt.ZeroGrad();                                 // a learned U would collect every block's gradient
                         for (int t = 1; t <= Steps; t++)                    // each block alone: its own loss, its own optimiser
                         {

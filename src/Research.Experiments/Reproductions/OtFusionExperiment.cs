@@ -184,8 +184,7 @@ public sealed class OtFusionExperiment : IExperiment
         });
         var batches = new FuncBatches<(Tensor X, Tensor Y)[]>(step => samplers.Select(sampler =>
         {
-            using var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(context.Device);
-            return (data.TrainX.IndexSelect(0, index), data.TrainY.IndexSelect(0, index));
+            return sampler.Batch(step, data.TrainX, data.TrainY);
         }).ToArray());
         var training = trainer.Fit(new TensorState { { "a", new ModuleState(a, aOpt) }, { "b", new ModuleState(b, bOpt) } }, batches, (batch, ctx) =>
         {

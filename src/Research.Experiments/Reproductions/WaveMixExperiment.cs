@@ -205,8 +205,7 @@ public sealed class WaveMixExperiment : IExperiment
             });
             var batches = new FuncBatches<(Tensor X, Tensor Y)>(step =>
             {
-                using var index = Tensor.From(sampler.Indices(step).Select(i => (long)i).ToArray()).To(device);
-                return (data.TrainX.IndexSelect(0, index), data.TrainY.IndexSelect(0, index));
+                return sampler.Batch(step, data.TrainX, data.TrainY);
             });
             var result = trainer.Fit(state, batches, (batch, ctx) =>
             {

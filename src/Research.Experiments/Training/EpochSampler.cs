@@ -1,3 +1,5 @@
+using Research.Torch;
+
 namespace Research.Experiments;
 
 /// <summary>
@@ -49,6 +51,16 @@ public sealed class EpochSampler
         var order = Order(epoch);
         int start = k * BatchSize;
         return order[start..Math.Min(Count, start + BatchSize)];
+    }
+
+    /// <summary>
+    /// The batch for <paramref name="step"/>: the rows (dimension 0) of <paramref name="x"/> and <paramref name="y"/> at
+    /// <see cref="Indices"/>, in the current scope.
+    /// </summary>
+    public (Tensor X, Tensor Y) Batch(long step, Tensor x, Tensor y)
+    {
+        using var index = Tensor.From(Indices(step).Select(i => (long)i).ToArray()).To(x.Device);
+        return (x.IndexSelect(0, index), y.IndexSelect(0, index));
     }
 
     private int[] Order(int epoch)
