@@ -160,40 +160,6 @@ public class LossCurveTests
         finally { Display.Target = null; PlotlyJs.ResetNotebook(); }
     }
 
-    [Fact]
-    public void DrawingCostsUnderTwoPercentOfTrainingTime()
-    {
-        var target = new RecordingTarget();
-        Display.Target = target;
-        try
-        {
-            var curve = new LossCurve("overhead") { Smoothing = 0.9 }.Show();
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            int step = 0;
-            var rng = new Random(1);
-            while (watch.Elapsed < TimeSpan.FromSeconds(4))
-            {
-                Repo.Spin(TimeSpan.FromMilliseconds(0.02));                   // a fast training step: ~50 000 steps/s
-                curve.Add("train", step, Math.Exp(-step / 20_000.0) + 0.05 * rng.NextDouble());
-                if (step % 100 == 0) curve.Add("val", step, Math.Exp(-step / 20_000.0));
-                step++;
-            }
-            var training = watch.Elapsed;
-            double throttled = curve.TotalRenderTime / training;
-            int refreshes = curve.RenderCount;
-            curve.Complete();
-            double total = curve.TotalRenderTime / watch.Elapsed;
-            Console.WriteLine($"overhead: {step} steps in {training.TotalSeconds:F1} s, {refreshes} throttled refreshes " +
-                              $"(mean {curve.TotalRenderTime.TotalMilliseconds / curve.RenderCount:F1} ms, last {curve.LastRenderCost.TotalMilliseconds:F1} ms), " +
-                              $"interval {curve.RefreshInterval.TotalMilliseconds:F0} ms; drawing {100 * throttled:F2}% while training, " +
-                              $"{100 * total:F2}% with the final Complete; {target.BytesSent / 1024} KiB sent");
-            // Wall-clock measurement on a shared 2-core machine: the 2% bound itself is pinned by the deterministic test below.
-            Assert.True(throttled < 0.05, $"throttled drawing took {100 * throttled:F2}% of training time");
-            Assert.InRange(refreshes, 1, 16);
-        }
-        finally { Display.Target = null; }
-    }
-
     /// <summary>A host whose every show or update costs a fixed time on the curve's clock.</summary>
     private sealed class CostlyTarget(ManualTime time, TimeSpan cost) : IDisplayTarget
     {

@@ -64,11 +64,4 @@ internal static class Repo
             if (File.Exists(Path.Combine(d.FullName, "Research.sln"))) return d.FullName;
         throw new InvalidOperationException("Research.sln not found above " + AppContext.BaseDirectory);
     }
-
-    /// <summary>Busy-waits, standing in for a training step that keeps a core busy.</summary>
-    public static void Spin(TimeSpan duration)
-    {
-        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < end) { }
-    }
 }
