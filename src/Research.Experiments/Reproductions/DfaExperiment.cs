@@ -179,22 +179,14 @@ public sealed class DfaExperiment : IExperiment
                 }
             }
             Evaluate(0);
-            long step = 0;
-            for (int epoch = 0; epoch < epochs; epoch++)
+            sampler.Run(epochs, data.TrainX, data.TrainY, (step, x, y) =>
             {
-                for (int b = 0; b < sampler.BatchesPerEpoch; b++, step++)
+                foreach (var rule in Rules)
                 {
-                    context.Cancellation.ThrowIfCancellationRequested();
-                    using var scope = NewScope();
-                    var (x, y) = sampler.Batch(step, data.TrainX, data.TrainY);
-                    foreach (var rule in Rules)
-                    {
-                        var loss = Step(rule, models[rule], optimisers[rule], x, y);
-                        context.Run.Record(step + 1, $"seed{seed}/{Key(rule)}/loss", loss);
-                    }
+                    var loss = Step(rule, models[rule], optimisers[rule], x, y);
+                    context.Run.Record(step + 1, $"seed{seed}/{Key(rule)}/loss", loss);
                 }
-                Evaluate(step);
-            }
+            }, Evaluate, context.Cancellation);
             return Rules.ToDictionary(r => r, r => new SeedCurves(curves[r].Loss.ToArray(), curves[r].Accuracy.ToArray(),
                 curves[r].Weight.ToArray(), curves[r].Signal.Select(s => s.ToArray()).ToArray()));
         }

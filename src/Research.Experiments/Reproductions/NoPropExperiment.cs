@@ -134,33 +134,25 @@ public sealed class NoPropExperiment : IExperiment
             try
             {
                 Evaluate(0);
-                long step = 0;
-                for (int epoch = 0; epoch < epochs; epoch++)
+                sampler.Run(epochs, data.TrainX, data.TrainY, (step, x, y) =>
                 {
-                    for (int b = 0; b < sampler.BatchesPerEpoch; b++, step++)
+                    headOpt.ZeroGrad();                                     // a learned U would collect every block's gradient
+                    for (int t = 1; t <= Steps; t++)                        // each block alone: its own loss, its own optimiser
                     {
-                        context.Cancellation.ThrowIfCancellationRequested();
-                        using var scope = NewScope();
-                        var (x, y) = sampler.Batch(step, data.TrainX, data.TrainY);
-                        headOpt.ZeroGrad();                                 // a learned U would collect every block's gradient
-                        for (int t = 1; t <= Steps; t++)                    // each block alone: its own loss, its own optimiser
-                        {
-                            var opt = blockOpts[t - 1];
-                            opt.ZeroGrad();
-                            var error = model.DenoisingError(t, x, y);      // z_{t−1} ~ q(z_{t−1} | y): no other block is run
-                            (error * model.LossWeight(t)).Backward();
-                            opt.Step();
-                            context.Run.Record(step + 1, $"seed{seed}/block{t}/error", error.Item<float>());
-                        }
-                        var classifierLoss = model.ClassifierLoss(y);
-                        classifierLoss.Backward();
-                        headOpt.Step();
-                        context.Run.Record(step + 1, $"seed{seed}/classifier/loss", classifierLoss.Item<float>());
-                        context.Run.Record(step + 1, $"seed{seed}/backprop/loss", DfaExperiment.Step(DfaRule.Backprop, mlp, mlpOpt, x, y));
-                        context.Run.Record(step + 1, $"seed{seed}/dfa/loss", DfaExperiment.Step(DfaRule.Dfa, dfa, dfaOpt, x, y));
+                        var opt = blockOpts[t - 1];
+                        opt.ZeroGrad();
+                        var error = model.DenoisingError(t, x, y);          // z_{t−1} ~ q(z_{t−1} | y): no other block is run
+                        (error * model.LossWeight(t)).Backward();
+                        opt.Step();
+                        context.Run.Record(step + 1, $"seed{seed}/block{t}/error", error.Item<float>());
                     }
-                    Evaluate(step);
-                }
+                    var classifierLoss = model.ClassifierLoss(y);
+                    classifierLoss.Backward();
+                    headOpt.Step();
+                    context.Run.Record(step + 1, $"seed{seed}/classifier/loss", classifierLoss.Item<float>());
+                    context.Run.Record(step + 1, $"seed{seed}/backprop/loss", DfaExperiment.Step(DfaRule.Backprop, mlp, mlpOpt, x, y));
+                    context.Run.Record(step + 1, $"seed{seed}/dfa/loss", DfaExperiment.Step(DfaRule.Dfa, dfa, dfaOpt, x, y));
+                }, Evaluate, context.Cancellation);
                 chains[i] = ChainAccuracy(model, data.TestX, data.TestY);
                 foreach (var k in Keys) accuracy[k][i] = curves[k].ToArray();
             }

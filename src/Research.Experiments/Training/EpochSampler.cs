@@ -63,6 +63,28 @@ public sealed class EpochSampler
         return (x.IndexSelect(0, index), y.IndexSelect(0, index));
     }
 
+    /// <summary>
+    /// Runs <paramref name="epochs"/> epochs over (<paramref name="x"/>, <paramref name="y"/>): every step checks
+    /// <paramref name="cancellation"/>, gets a dispose scope and its batch, and calls <paramref name="step"/>(step index,
+    /// batch x, batch y); after each epoch <paramref name="endOfEpoch"/> gets the number of steps done.
+    /// </summary>
+    public void Run(int epochs, Tensor x, Tensor y, Action<long, Tensor, Tensor> step, Action<long> endOfEpoch,
+        CancellationToken cancellation = default)
+    {
+        long done = 0;
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            for (int b = 0; b < BatchesPerEpoch; b++, done++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using var scope = Research.Torch.Torch.NewScope();
+                var (bx, by) = Batch(done, x, y);
+                step(done, bx, by);
+            }
+            endOfEpoch(done);
+        }
+    }
+
     private int[] Order(int epoch)
     {
         if (epoch == _cachedEpoch) return _order;
