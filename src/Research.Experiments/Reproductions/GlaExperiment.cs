@@ -89,7 +89,7 @@ public sealed record GlaSettings(int[] TimingLengths, int TimingRepeats, int See
     /// </summary>
     public static GlaSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new([512], 3, Seeds: 1, [3e-3], ["gla"], RecallSteps: 200, RecallBatch: 32, EvalEvery: 40, RequiredAccuracy: 0.8,
+        Scale.Smoke => new([512], 3, Seeds: 1, [3e-3], ["gla"], RecallSteps: 200, RecallBatch: 32, EvalEvery: 100, RequiredAccuracy: 0.8,
             LmSteps: 5, LmBatch: 4, LmContext: 32, CheckLanguageModel: false),
         Scale.Cpu => new([1024, 4096], 3, Seeds: 3, [1e-3, 3e-3, 1e-2], ["gla", "linear", "softmax"], RecallSteps: 400, RecallBatch: 64, EvalEvery: 50,
             RequiredAccuracy: 0.9, LmSteps: 250, LmBatch: 16, LmContext: 64, CheckLanguageModel: true),

@@ -40,7 +40,7 @@ public sealed record WaveNetSettings(int SampleRate, double Seconds, int TestNot
     {
         Scale.Smoke => new(4000, 0.5, 2, 100, 400, 0.5,
             new WaveNetConfig(ResidualChannels: 8, GateChannels: 8, SkipChannels: 16, HeadChannels: 16, Blocks: 2, LayersPerBlock: 4),
-            Steps: 150, Batch: 4, Crop: 256, LearningRate: 3e-2, Seeds: 1, GenerateSeconds: 0.1, RequiredNllGap: 0, MaxWaveNetNll: 5.0),
+            Steps: 150, Batch: 4, Crop: 128, LearningRate: 3e-2, Seeds: 1, GenerateSeconds: 0.1, RequiredNllGap: 0, MaxWaveNetNll: 5.0),
         Scale.Cpu => new(8000, 1.25, 6, 100, 400, 0.5,
             new WaveNetConfig(ResidualChannels: 24, GateChannels: 24, SkipChannels: 48, HeadChannels: 48, Blocks: 2, LayersPerBlock: 6),
             Steps: 400, Batch: 8, Crop: 512, LearningRate: 1e-2, Seeds: 5, GenerateSeconds: 1.0, RequiredNllGap: 0.1, MaxWaveNetNll: 5.0),
