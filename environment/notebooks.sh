@@ -6,7 +6,8 @@
 # NOTEBOOKS_OUT overrides artifacts/notebooks). Parameters reach notebooks through the environment:
 #   RESEARCH_SCALE=smoke|cpu|gpu (default smoke here, as in CI)   RESEARCH_DEVICE (default cpu)
 #   NOTEBOOK_TIMEOUT seconds per cell (default 1800)   NOTEBOOK_JOBS notebooks at a time (default: the core count;
-#   each runs its small models on one thread, see ThreadLimit)
+#   each runs its small models on one thread, see ThreadLimit)   NOTEBOOKS_CPU_LIST a file of notebooks to run at cpu
+#   scale whatever RESEARCH_SCALE says (environment/run.sh's flagships)
 # Exits non-zero if any notebook fails, naming the notebook, the cell and the error.
 # Uses Debian's nbclient/nbconvert through /usr/bin/python3 (environment/run_notebooks.py), not whatever python3 is
 # first on PATH; per-notebook times go to <out>/times.json.
@@ -36,4 +37,5 @@ fi
 if ((${#notebooks[@]} == 0)); then echo "notebooks: nothing to run"; exit 0; fi
 
 mkdir -p "$out_root"
-exec "$python" "$root/environment/run_notebooks.py" --out "$out_root" --timeout "$timeout" --jobs "$jobs" "${notebooks[@]}"
+exec "$python" "$root/environment/run_notebooks.py" --out "$out_root" --timeout "$timeout" --jobs "$jobs" \
+  ${NOTEBOOKS_CPU_LIST:+--cpu-list "$NOTEBOOKS_CPU_LIST"} "${notebooks[@]}"

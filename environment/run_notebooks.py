@@ -5,7 +5,9 @@ process per job imports nbclient and nbconvert once and runs notebooks one after
 kernel start and its cells, not two Jupyter start-ups. Prints one line per notebook as it finishes:
     notebooks: ok <path> -> <out>.ipynb, .html (<seconds> s)
     notebooks: FAILED <path>, cell <i> (code cell <n>): <source> ---- <error>
-and writes <out>/times.json ({notebook: {"seconds": s, "ok": bool}}).
+and writes <out>/times.json ({notebook: {"seconds": s, "ok": bool, "scale": scale}}), merged with the entries of earlier
+runs into the same folder. --cpu-list FILE runs the notebooks listed there (one path per line, '#' comments) at cpu scale
+and every other one at RESEARCH_SCALE: environment/run.sh's flagships.
 """
 import argparse
 import concurrent.futures
@@ -15,7 +17,7 @@ import sys
 import time
 
 
-def run_one(path, out_root, timeout, kernel):
+def run_one(path, out_root, timeout, kernel, scale):
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -26,6 +28,7 @@ def run_one(path, out_root, timeout, kernel):
     dest = os.path.join(out_root, family)
     os.makedirs(dest, exist_ok=True)
     started = time.monotonic()
+    os.environ["RESEARCH_SCALE"] = scale      # this worker runs one notebook at a time; its kernel inherits the scale
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
@@ -44,7 +47,7 @@ def run_one(path, out_root, timeout, kernel):
             f.write(html)
     except Exception as e:
         html_note = f" (HTML report failed: {e})"
-    return path, dest, name, error, time.monotonic() - started, html_note
+    return path, dest, name, error, time.monotonic() - started, html_note, scale
 
 
 def describe_failure(nb, e):
@@ -67,23 +70,40 @@ def main():
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument("--kernel", default="research-csharp")
+    parser.add_argument("--cpu-list", help="a file of notebooks to run at cpu scale whatever RESEARCH_SCALE says")
     args = parser.parse_args()
     scale, device = os.environ.get("RESEARCH_SCALE", "smoke"), os.environ.get("RESEARCH_DEVICE", "cpu")
+    at_cpu = set()
+    if args.cpu_list:
+        with open(args.cpu_list) as f:
+            at_cpu = {os.path.normpath(line.strip()) for line in f if line.strip() and not line.startswith("#")}
+    scales = {nb: "cpu" if os.path.normpath(nb) in at_cpu else scale for nb in args.notebooks}
+    times_path = os.path.join(args.out, "times.json")
     times, failed = {}, []
+    if os.path.exists(times_path):
+        try:
+            with open(times_path) as f:
+                times = json.load(f)
+        except ValueError:
+            times = {}
     jobs = max(1, min(args.jobs, len(args.notebooks)))
-    print(f"notebooks: {len(args.notebooks)} at scale={scale} device={device}, {jobs} at a time", flush=True)
+    counts = ", ".join(f"{sum(1 for v in scales.values() if v == s)} at scale={s}" for s in sorted(set(scales.values())))
+    print(f"notebooks: {len(args.notebooks)} ({counts}) device={device}, {jobs} at a time", flush=True)
+    # Slowest first (cpu-scale ones), so the parallel workers finish together.
+    order = sorted(args.notebooks, key=lambda nb: scales[nb] != "cpu")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel) for nb in args.notebooks]
+        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel, scales[nb]) for nb in order]
         for future in concurrent.futures.as_completed(futures):
-            path, dest, name, error, seconds, html_note = future.result()
-            times[path] = {"seconds": round(seconds, 2), "ok": error is None}
+            path, dest, name, error, seconds, html_note, used = future.result()
+            times[path] = {"seconds": round(seconds, 2), "ok": error is None, "scale": used}
             if error is None:
                 print(f"notebooks: ok {path} -> {dest}/{name}.ipynb, .html ({seconds:.1f} s){html_note}", flush=True)
             else:
                 failed.append(path)
                 print(f"notebooks: FAILED {path}, {error}", file=sys.stderr, flush=True)
-    with open(os.path.join(args.out, "times.json"), "w") as f:
+    with open(times_path + ".tmp", "w") as f:
         json.dump(times, f, indent=1, sort_keys=True)
+    os.replace(times_path + ".tmp", times_path)
     if failed:
         print(f"notebooks: {len(failed)} of {len(args.notebooks)} failed: {' '.join(sorted(failed))}", file=sys.stderr)
         return 1

@@ -7,12 +7,22 @@ cd "$root"
 bash environment/setup.sh || { echo "tests: setup failed"; exit 1; }
 mkdir -p artifacts/test
 
-dotnet test Research.sln -c Release --no-build -nologo \
+dotnet test Research.sln -c Release --no-build -nologo --filter "Category!=AfterNotebooks" \
   --logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 | tee artifacts/test/dotnet-test.log
 dotnet_status=${PIPESTATUS[0]}
 
+# Notebooks at smoke scale (into artifacts/test, so a cpu-scale run in artifacts/notebooks is kept), then the gallery of
+# their results and the test that opens it in Chromium with the network cut.
+export NOTEBOOKS_OUT="$root/artifacts/test/notebooks" RESEARCH_RUNS="$root/artifacts/test/runs"
+rm -rf "$NOTEBOOKS_OUT" "$RESEARCH_RUNS"
 RESEARCH_SCALE=smoke bash environment/notebooks.sh 2>&1 | tee artifacts/test/notebooks.log
 notebooks_status=${PIPESTATUS[0]}
+dotnet src/Research.Cli/bin/Release/net10.0/research.dll gallery --notebooks "$NOTEBOOKS_OUT" 2>&1 | tee -a artifacts/test/notebooks.log
+gallery_status=${PIPESTATUS[0]}
+dotnet test tests/Research.Interactive.Tests/Research.Interactive.Tests.csproj -c Release --no-build -nologo \
+  --filter "Category=AfterNotebooks" --logger "console;verbosity=normal" --results-directory artifacts/test 2>&1 \
+  | tee -a artifacts/test/dotnet-test.log
+dotnet_status=$((dotnet_status || PIPESTATUS[0] || gallery_status))
 
 /usr/bin/python3 - artifacts/test/dotnet-test.log artifacts/test/notebooks.log <<'PY'
 import re, sys

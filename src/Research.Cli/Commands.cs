@@ -18,12 +18,18 @@ public static class Commands
 
     private const string Help = """
         usage:
-          research list                                   experiments with family, title and claim
+          research list [--runs DIR]                      experiments with family, title, claim and their last result
           research run <id> [--scale smoke|cpu|gpu] [--device cpu|cuda] [--seed N] [--runs DIR]
                                                           train headlessly; exit code 0 iff the claim holds
           research runs [experiment] [--runs DIR]         compare runs: differing settings and final metrics
           research bench [--out DIR]                      Research.Torch vs PyTorch (same libtorch), side by side;
                                                           writes DIR/artifacts/bench/torch.json (DIR: current folder)
+          research gallery [--notebooks DIR] [--runs DIR] [--catalogue FILE] [--out FILE]
+                                                          the gallery of executed notebooks (DIR: artifacts/notebooks),
+                                                          with each run's claim record; writes DIR/index.html
+          research table [--runs DIR] [--scale cpu] [--readme FILE]
+                                                          the results table from the latest claim records at a scale;
+                                                          --readme rewrites the README's results block in place
         Runs are written under --runs, else $RESEARCH_RUNS, else ./runs.
         """;
 
@@ -34,7 +40,9 @@ public static class Commands
         {
             return args.FirstOrDefault() switch
             {
-                "list" => List(stdout),
+                "list" => List(args[1..], stdout),
+                "gallery" => Gallery(args[1..], stdout),
+                "table" => Table(args[1..], stdout),
                 "run" => RunExperiment(args[1..], stdout, stderr),
                 "runs" => CompareRuns(args[1..], stdout),
                 "bench" => Benchmark(args[1..], stdout),
@@ -64,22 +72,58 @@ public static class Commands
         return code;
     }
 
-    private static int List(TextWriter stdout)
+    private static int List(string[] args, TextWriter stdout)
     {
+        var (positional, options) = Parse(args, "--runs");
+        if (positional.Count != 0) throw new UsageException("list takes no positional arguments");
         var all = ExperimentRegistry.All;
         if (all.Count == 0)
         {
             stdout.WriteLine("no experiments are registered");
             return 0;
         }
+        var records = ClaimRecord.Latest(options.GetValueOrDefault("--runs") ?? Run.DefaultRoot);
         foreach (var e in all)
         {
-            var last = RunComparison.ListRuns(e.Id).LastOrDefault(r => r.Summary?.ClaimPassed is not null);
-            var status = last is null ? "not run" : last.Summary!.ClaimPassed == true ? $"claim holds ({last.Config.Scale}, {last.Config.Id})" : $"claim failed ({last.Config.Scale}, {last.Config.Id})";
+            var status = records.TryGetValue(e.Id, out var r)
+                ? string.Create(CultureInfo.InvariantCulture, $"claim {r.Verdict} ({r.Scale}, {r.Finished.ToLocalTime():yyyy-MM-dd HH:mm}, {Path.GetFileName(r.Run)})")
+                : "not run";
             stdout.WriteLine($"{e.Id,-24} {e.Family,-28} {status}");
             stdout.WriteLine($"    {e.Title}");
             stdout.WriteLine($"    claim: {e.Claim}");
+            if (e.Narrower is not null) stdout.WriteLine($"    narrower than the paper: {e.Narrower}");
         }
+        return 0;
+    }
+
+    private static int Gallery(string[] args, TextWriter stdout)
+    {
+        var (positional, options) = Parse(args, "--notebooks", "--runs", "--catalogue", "--out");
+        if (positional.Count != 0) throw new UsageException("gallery takes no positional arguments");
+        var notebooks = options.GetValueOrDefault("--notebooks", Path.Combine("artifacts", "notebooks"));
+        if (!Directory.Exists(notebooks)) throw new UsageException($"no executed notebooks in {notebooks}: run environment/run.sh or notebooks.sh first");
+        var catalogue = Research.Experiments.Catalogue.Load(options.GetValueOrDefault("--catalogue", Research.Experiments.Catalogue.RelativePath));
+        var output = Path.GetFullPath(options.GetValueOrDefault("--out", Path.Combine(notebooks, "index.html")));
+        var cards = ReproductionGallery.Cards(notebooks, options.GetValueOrDefault("--runs") ?? Run.DefaultRoot, catalogue,
+            Path.GetDirectoryName(output)!);
+        File.WriteAllText(output, Research.Interactive.GalleryPage.ToHtml(cards, catalogue.Count));
+        stdout.WriteLine($"gallery: {output}");
+        stdout.WriteLine($"  {Research.Interactive.GalleryPage.Summary(cards, catalogue.Count)}");
+        return 0;
+    }
+
+    private static int Table(string[] args, TextWriter stdout)
+    {
+        var (positional, options) = Parse(args, "--runs", "--scale", "--readme");
+        if (positional.Count != 0) throw new UsageException("table takes no positional arguments");
+        var records = ClaimRecord.Latest(options.GetValueOrDefault("--runs") ?? Run.DefaultRoot, options.GetValueOrDefault("--scale", "cpu"));
+        var table = ResultsTable.Markdown(records.Values);
+        if (options.TryGetValue("--readme", out var readme))
+        {
+            File.WriteAllText(readme, ResultsTable.Replace(File.ReadAllText(readme), table));
+            stdout.WriteLine($"{readme}: results table rewritten ({records.Count} experiments)");
+        }
+        else stdout.Write(table);
         return 0;
     }
 

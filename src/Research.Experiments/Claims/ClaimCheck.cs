@@ -73,7 +73,9 @@ public sealed class ClaimCheck
         bool meanHolds = relation == "≥" ? measured.Mean >= threshold : measured.Mean <= threshold;
         var text = string.Create(CultureInfo.InvariantCulture,
             $"{measured.ToString(format, null)}, {wins}/{measured.Count} seeds {relation} {Format(threshold, format)} (required {required})");
-        return Compare(quantity, measured.Mean, relation, threshold, meanHolds && wins >= required, text, format);
+        Compare(quantity, measured.Mean, relation, threshold, meanHolds && wins >= required, text, format);
+        _conditions[^1] = _conditions[^1] with { PerSeed = measured.Values.ToArray(), Spread = measured.Spread, Wins = wins, RequiredWins = required };
+        return this;
     }
 
     private ClaimCheck Compare(string quantity, double measured, string relation, double threshold, bool holds, string measuredText, string format)

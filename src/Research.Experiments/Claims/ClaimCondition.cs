@@ -14,4 +14,16 @@ public sealed record ClaimCondition(string Quantity, double? Measured, string Re
 {
     /// <summary>How far on the claimed side of the threshold the measurement is (negative when it fails); null for yes/no.</summary>
     public double? Margin => Measured is { } m && Threshold is { } t ? Relation == "≥" ? m - t : t - m : null;
+
+    /// <summary>For a condition over seeds: the value of every seed, in seed order (null otherwise).</summary>
+    public IReadOnlyList<double>? PerSeed { get; init; }
+
+    /// <summary>For a condition over seeds: the sample standard deviation across seeds (null otherwise).</summary>
+    public double? Spread { get; init; }
+
+    /// <summary>For a condition over seeds: how many seeds are individually on the claimed side (null otherwise).</summary>
+    public int? Wins { get; init; }
+
+    /// <summary>For a condition over seeds: how many seeds had to be on the claimed side (null otherwise).</summary>
+    public int? RequiredWins { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Research.Experiments.Data;
 using Research.Torch;
 using static Research.Torch.Torch;
@@ -82,10 +81,8 @@ public sealed class DigitsLogisticRegression : IExperiment
         }, run: context.Run);
 
         double accuracy = result.FinalMetrics.GetValueOrDefault("eval/accuracy", double.NaN);
-        bool holds = accuracy >= Threshold;
-        return new ExperimentResult(holds,
-            string.Create(CultureInfo.InvariantCulture, $"test accuracy {accuracy:F3} {(holds ? "≥" : "<")} {Threshold:F2} after {result.Steps} steps ({result.Status})"),
-            new Dictionary<string, double> { ["test_accuracy"] = accuracy }, result);
+        return new ClaimCheck().AtLeast("test accuracy", accuracy, Threshold, format: "F3")
+            .Result(new Dictionary<string, double> { ["test_accuracy"] = accuracy }, result);
     }
 
     private static double Accuracy(Tensor x, Tensor y, Tensor w, Tensor b)

@@ -2,7 +2,10 @@ using Research.Torch;
 
 namespace Research.Experiments;
 
-/// <summary>Runs an experiment in a fresh run directory and records the claim check in summary.json.</summary>
+/// <summary>
+/// Runs an experiment in a fresh run directory and records the claim check in summary.json and, machine-readable,
+/// in claim.json (<see cref="ClaimRecord"/>).
+/// </summary>
 public static class ExperimentRunner
 {
     /// <summary>
@@ -22,6 +25,7 @@ public static class ExperimentRunner
         run.Log($"experiment {experiment.Id}: {experiment.Title}. Claim: {experiment.Claim}");
         var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks);
         watch?.Invoke(run.Metrics.Stream);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         ExperimentResult result;
         try
         {
@@ -31,6 +35,7 @@ public static class ExperimentRunner
         {
             run.Log($"failed: {e}");
             run.WriteSummary(new RunSummary("Failed", 0, 0, run.Metrics.Latest(), e.Message, Claim: experiment.Claim, ClaimPassed: false, ClaimDetail: e.Message));
+            Record(experiment, run, scale, device, false, "Failed", [], clock.Elapsed.TotalSeconds, e.Message).Write();
             throw;
         }
         var t = result.Training;
@@ -39,7 +44,14 @@ public static class ExperimentRunner
         run.WriteSummary(new RunSummary(t?.Status.ToString() ?? "Completed", t?.Steps ?? 0, t?.Seconds ?? 0, metrics, t?.Message,
             BestValue: t?.BestValue, BestStep: t?.BestValue is null ? null : t.BestStep,
             Claim: experiment.Claim, ClaimPassed: result.ClaimHolds, ClaimDetail: result.Detail));
+        Record(experiment, run, scale, device, result.ClaimHolds, "Completed", result.Conditions, clock.Elapsed.TotalSeconds).Write();
         run.Log($"claim {(result.ClaimHolds ? "holds" : "does not hold")}: {result.Detail}");
         return (result, run.Directory);
     }
+
+    private static ClaimRecord Record(IExperiment experiment, Run run, Scale scale, Device device, bool holds, string status,
+        IReadOnlyList<ClaimCondition> conditions, double seconds, string? error = null) =>
+        new(experiment.Id, experiment.Title, experiment.Family, experiment.Claim, experiment.Narrower, scale.ToString().ToLowerInvariant(),
+            device.ToString(), holds, status, conditions, seconds, run.Config.Environment.GitCommit, run.Config.Environment.GitDirty,
+            DateTimeOffset.UtcNow, run.Directory, error);
 }

@@ -18,6 +18,12 @@ public interface IExperiment
     /// <summary>The claim checked at the end, in one sentence with its threshold.</summary>
     string Claim { get; }
 
+    /// <summary>
+    /// Where the claim checked here is narrower than the paper's (one task instead of the paper's table, no GPU speed
+    /// measurements, …), in one sentence; null when it is the paper's claim at small scale.
+    /// </summary>
+    string? Narrower => null;
+
     /// <summary>Runs the experiment and checks the claim.</summary>
     ExperimentResult Run(ExperimentContext context);
 }

@@ -68,6 +68,9 @@ public sealed class DfaExperiment : IExperiment
     public string Title => "Direct Feedback Alignment on digits (Nøkland, 2016; Launay et al., 2020)";
 
     /// <inheritdoc />
+    public string? Narrower => "one tanh MLP (64→256×3→10) on sklearn digits, not the paper's range of architectures and tasks";
+
+    /// <inheritdoc />
     public string Claim =>
         "an MLP trained by DFA reaches a digits test accuracy within 3 points (smoke: 8) of the same MLP trained by backprop, " +
         "and its hidden layers learn: its final training loss is at most half that of the readout-only control (hidden layers frozen) " +

@@ -158,6 +158,9 @@ public sealed class GlaExperiment : IExperiment
     public string Title => "Gated linear attention vs softmax and linear attention: recall, a character-level language model, and the chunk-wise form's speed (Yang et al., 2024)";
 
     /// <inheritdoc />
+    public string? Narrower => "about 100 k parameters on CPU: recall with overwrites and a character-level language model of Debian licence text instead of large-scale language modelling; speed compared on CPU only";
+
+    /// <inheritdoc />
     public string Claim =>
         FormattableString.Invariant($"a forward + backward pass through GLA's chunk-wise form (C = {GlaSettings.ClaimChunk}) is ≥ {GlaSettings.RequiredSpeedup}× faster than through ") +
         FormattableString.Invariant($"the recurrent loop at T = 4096 (smoke 512); on associative recall with overwrites a one-block GLA reaches ≥ 0.9 accuracy (smoke 0.8) in ") +

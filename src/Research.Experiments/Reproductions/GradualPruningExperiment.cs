@@ -169,6 +169,9 @@ public sealed class GradualPruningExperiment : IExperiment
     public string Title => "To prune, or not to prune: gradual magnitude pruning, large-sparse vs small-dense (Zhu & Gupta, 2017)";
 
     /// <inheritdoc />
+    public string? Narrower => "one MLP on sklearn digits instead of the paper's large models";
+
+    /// <inheritdoc />
     public string Claim =>
         "an MLP 64-128-128-128-10 pruned gradually (cubic schedule, per-layer magnitude masks) to 90 % sparsity beats a dense MLP about 4x narrower " +
         "with at least as many non-zero parameters on digits, same epochs, Adam and the same learning-rate sweep (1e-3, 3e-3, 1e-2, each family at " +

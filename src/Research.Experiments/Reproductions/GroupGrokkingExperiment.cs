@@ -138,6 +138,9 @@ public sealed class GroupGrokkingExperiment : IExperiment
     public string Title => "Grokking group products along irreducible representations: a + b mod p and S_4";
 
     /// <inheritdoc />
+    public string? Narrower => "two groups (Z₉₇ and S₄) with one small network each";
+
+    /// <inheritdoc />
     public string Claim =>
         "two-layer networks trained full-batch with AdamW on 30 % of a + b mod 97 and on 70 % of the products of the non-abelian S_4 grok " +
         "(test accuracy 0.9 at ≥ 5× the step of train accuracy 0.99, both groups, every seed of 3) and learn along irreducible representations: " +

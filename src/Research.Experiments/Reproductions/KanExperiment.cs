@@ -159,6 +159,9 @@ public sealed class KanExperiment : IExperiment
     public string Title => "KAN: Kolmogorov-Arnold Networks (Liu et al., 2024)";
 
     /// <inheritdoc />
+    public string? Narrower => "one of the paper's formulas, exp(sin πx + y²), not its whole table";
+
+    /// <inheritdoc />
     public string Claim =>
         "on one of the paper's symbolic formulas, exp(sin(πx) + y²) on [−1, 1]², over 5 seeds, a KAN [2, 5, 1] (B-spline + SiLU edges; sparsified, " +
         "pruned, grid 5 → 10 → 20) reaches a test RMSE at least 3× (smoke: 1×) lower than the MLP with about the unpruned KAN's parameter count " +

@@ -106,6 +106,9 @@ public sealed class MinGruExperiment : IExperiment
     public string Title => "minGRU: a GRU as a parallel scan — speed where the kernels matter, and a character-level language model against a GRU (Feng et al., 2024)";
 
     /// <inheritdoc />
+    public string? Narrower => "a character-level language model and CPU timings; the paper's GPU speed-ups are not measured (gpu scale has not run)";
+
+    /// <inheritdoc />
     public string Claim =>
         "a character-level minGRU language model (log-space scan) has at most " +
         FormattableString.Invariant($"{MinGruSettings.PerplexityRatio}× the held-out perplexity of a GRU with the same parameters (±10 %), steps and ") +

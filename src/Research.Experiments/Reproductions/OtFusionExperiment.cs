@@ -91,6 +91,9 @@ public sealed class OtFusionExperiment : IExperiment
     public string Title => "Model fusion via optimal transport on digits (Singh & Jaggi, NeurIPS 2020)";
 
     /// <inheritdoc />
+    public string? Narrower => "two same-width MLPs on sklearn digits, fused without fine-tuning";
+
+    /// <inheritdoc />
     public string Claim => string.Create(CultureInfo.InvariantCulture,
         $"of pairs of ReLU MLPs 64→128→128→128→10 trained on digits from different seeds (5 pairs; smoke: 1, 10 epochs), the plain weight average " +
         $"loses at least {100 * VanillaDrop:F0} points of test accuracy against the endpoints' mean, while the average after aligning B's hidden units " +

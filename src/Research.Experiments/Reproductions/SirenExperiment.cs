@@ -93,6 +93,9 @@ public sealed class SirenExperiment : IExperiment
     public string Title => "SIREN: implicit neural representations with periodic activations (Sitzmann et al., 2020)";
 
     /// <inheritdoc />
+    public string? Narrower => "one 128² photograph, width 64, 300 steps; no audio, video or PDE fits";
+
+    /// <inheritdoc />
     public string Claim =>
         "a sine-activated coordinate MLP (ω₀ = 30, 4 × 64) fits a 128² grey crop of china.jpg in 300 Adam steps with a PSNR ≥ 3 dB above a " +
         "ReLU MLP with positional encoding and ≥ 5 dB above a plain ReLU MLP (parameters within 10 %, the same learning-rate sweep), " +
