@@ -25,6 +25,7 @@ public sealed class DotNetInteractiveTests(BrowserFixture browser, ITestOutputHe
         if (Directory.Exists(outRoot)) Directory.Delete(outRoot, true);
         try
         {
+            Assert.Contains("--http-local-only", DotNetInteractive.KernelArgv());   // its HTTP server listens on loopback only
             var feed = DotNetInteractive.Pack();
             log.WriteLine($"packed into {feed} in {clock.Elapsed.TotalSeconds:F1} s");
             var notebook = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "dotnet-interactive")).FullName, "extension.ipynb");
@@ -144,6 +145,11 @@ internal static class DotNetInteractive
         if (File.Exists(error)) return File.ReadAllText(error).Trim();
         return File.Exists(spec) ? null : $"{SetupScript} wrote no kernelspec at {spec}";
     }
+
+    /// <summary>The command line of the installed <c>.net-csharp</c> kernelspec.</summary>
+    public static string[] KernelArgv() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(JupyterPath, "kernels", KernelName, "kernel.json")))!["argv"]!.AsArray()
+            .Select(a => (string)a!).ToArray();
 
     /// <summary>`dotnet pack` of the built extension (this test run's configuration) into artifacts/dotnet-interactive/feed.</summary>
     public static string Pack()
