@@ -15,7 +15,7 @@ import sys
 import time
 
 
-def run_one(path, out_root, timeout, kernel):
+def run_one(path, out_root, timeout, kernel, startup_timeout):
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -27,7 +27,7 @@ def run_one(path, out_root, timeout, kernel):
     os.makedirs(dest, exist_ok=True)
     started = time.monotonic()
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, startup_timeout=startup_timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     error = None
     try:
@@ -66,6 +66,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--startup-timeout", type=int, default=60, help="seconds for the kernel to start")
     parser.add_argument("--kernel", default="research-csharp")
     args = parser.parse_args()
     scale, device = os.environ.get("RESEARCH_SCALE", "smoke"), os.environ.get("RESEARCH_DEVICE", "cpu")
@@ -73,7 +74,7 @@ def main():
     jobs = max(1, min(args.jobs, len(args.notebooks)))
     print(f"notebooks: {len(args.notebooks)} at scale={scale} device={device}, {jobs} at a time", flush=True)
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel) for nb in args.notebooks]
+        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel, args.startup_timeout) for nb in args.notebooks]
         for future in concurrent.futures.as_completed(futures):
             path, dest, name, error, seconds, html_note = future.result()
             times[path] = {"seconds": round(seconds, 2), "ok": error is None}

@@ -39,6 +39,7 @@ public sealed class DotNetInteractiveTests(BrowserFixture browser, ITestOutputHe
             var cells = executed["cells"]!.AsArray().Select(c => c!["outputs"]!.AsArray()).ToList();
             Assert.Contains("<pre>6</pre>", Text(cells[1], "execute_result"));                   // a Research.Torch tensor: the shim loaded
             Assert.Equal(2, cells[2].Count(o => (string)o!["output_type"]! == "display_data"));   // plotly.js + the curve, no copies
+            Assert.DoesNotContain(cells[3], o => (string)o!["output_type"]! == "display_data");              // the later cell updated it
             Assert.Contains("Research.Interactive package is loaded", Text(cells[0], "stream"));
 
             var html = Path.Combine(outRoot, "dotnet-interactive", "extension.html");
@@ -172,7 +173,7 @@ internal static class DotNetInteractive
     /// </summary>
     public static (int ExitCode, string Output) Execute(string notebook, string outRoot, string nugetCache) =>
         Run("/usr/bin/python3", [Path.Combine(Repo.Root, "environment", "run_notebooks.py"), "--out", outRoot, "--jobs", "1",
-                "--timeout", "600", "--kernel", KernelName, notebook],
+                "--timeout", "600", "--startup-timeout", "300", "--kernel", KernelName, notebook],   // its start: ~4 s quiet, 12+ s loaded
             TimeSpan.FromMinutes(10),
             new Dictionary<string, string>
             {
