@@ -17,7 +17,7 @@ import sys
 import time
 
 
-def run_one(path, out_root, timeout, kernel, scale):
+def run_one(path, out_root, timeout, kernel, startup_timeout, scale):
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -30,7 +30,7 @@ def run_one(path, out_root, timeout, kernel, scale):
     started = time.monotonic()
     os.environ["RESEARCH_SCALE"] = scale      # this worker runs one notebook at a time; its kernel inherits the scale
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, startup_timeout=startup_timeout,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     error = None
     try:
@@ -69,6 +69,7 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--startup-timeout", type=int, default=60, help="seconds for the kernel to start")
     parser.add_argument("--kernel", default="research-csharp")
     parser.add_argument("--cpu-list", help="a file of notebooks to run at cpu scale whatever RESEARCH_SCALE says")
     args = parser.parse_args()
@@ -92,7 +93,7 @@ def main():
     # Slowest first (cpu-scale ones), so the parallel workers finish together.
     order = sorted(args.notebooks, key=lambda nb: scales[nb] != "cpu")
     with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel, scales[nb]) for nb in order]
+        futures = [pool.submit(run_one, nb, args.out, args.timeout, args.kernel, args.startup_timeout, scales[nb]) for nb in order]
         for future in concurrent.futures.as_completed(futures):
             path, dest, name, error, seconds, html_note, used = future.result()
             times[path] = {"seconds": round(seconds, 2), "ok": error is None, "scale": used}

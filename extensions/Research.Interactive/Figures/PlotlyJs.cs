@@ -6,6 +6,8 @@ public static class PlotlyJs
     /// <summary>Environment variable that names the plotly.js file to embed, overriding the search.</summary>
     public const string PathVariable = "RESEARCH_PLOTLY_JS";
 
+    /// <summary>The file name the Research.Interactive package ships next to its assembly (lib/net10.0/).</summary>
+    private const string PackagedName = "plotly.min.js";
     private const string RepoRelative = "environment/npm/node_modules/plotly.js-dist-min/plotly.min.js";
     private static readonly Lazy<string> Source = new(() => File.ReadAllText(FindPath()));
 
@@ -16,8 +18,8 @@ public static class PlotlyJs
     public static string Script => Source.Value;
 
     /// <summary>
-    /// The path of plotly.min.js: <c>$RESEARCH_PLOTLY_JS</c>, else environment/npm/node_modules/… in the nearest
-    /// repository above the current directory or this assembly.
+    /// The path of plotly.min.js: <c>$RESEARCH_PLOTLY_JS</c>, else the copy the NuGet package ships beside this assembly,
+    /// else environment/npm/node_modules/… in the nearest repository above the current directory or this assembly.
     /// </summary>
     public static string FindPath()
     {
@@ -27,6 +29,8 @@ public static class PlotlyJs
             if (File.Exists(fromEnv)) return fromEnv;
             throw new FileNotFoundException($"{PathVariable} is set to '{fromEnv}', but no file is there.", fromEnv);
         }
+        var shipped = Path.Combine(Path.GetDirectoryName(typeof(PlotlyJs).Assembly.Location) ?? "", PackagedName);
+        if (File.Exists(shipped)) return shipped;
         var searched = new List<string>();
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
@@ -38,7 +42,7 @@ public static class PlotlyJs
             }
         }
         throw new FileNotFoundException(
-            $"plotly.js not found: looked for {RepoRelative} above {Directory.GetCurrentDirectory()} and {AppContext.BaseDirectory}. " +
+            $"plotly.js not found: looked for {PackagedName} beside {typeof(PlotlyJs).Assembly.Location} and for {RepoRelative} above {Directory.GetCurrentDirectory()} and {AppContext.BaseDirectory}. " +
             $"Run environment/setup.d/20-npm.sh in the repository, or set {PathVariable} to a plotly.min.js file.");
     }
 

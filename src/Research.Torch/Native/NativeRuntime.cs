@@ -56,7 +56,12 @@ internal static unsafe class NativeRuntime
         var overridePath = Environment.GetEnvironmentVariable("RESEARCH_TORCH_NATIVE");
         if (!string.IsNullOrEmpty(overridePath)) candidates.Add(overridePath);
         var dir = Path.GetDirectoryName(assembly.Location);
-        if (!string.IsNullOrEmpty(dir)) candidates.Add(Path.Combine(dir, "libresearch_torch.so"));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            candidates.Add(Path.Combine(dir, "libresearch_torch.so"));
+            // Restored from a NuGet package: lib/net10.0/Research.Torch.dll and runtimes/linux-x64/native/libresearch_torch.so.
+            candidates.Add(Path.GetFullPath(Path.Combine(dir, "..", "..", "runtimes", "linux-x64", "native", "libresearch_torch.so")));
+        }
         candidates.Add(Path.Combine(AppContext.BaseDirectory, "libresearch_torch.so"));
         foreach (var c in candidates)
             if (File.Exists(c) && NativeLibrary.TryLoad(c, out var handle)) return handle;
