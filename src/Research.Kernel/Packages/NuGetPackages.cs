@@ -39,7 +39,7 @@ internal sealed class NuGetPackages
             }
             var result = PackageRestore.Restore(next, _workingDirectory, progress);
             var graph = PackageAssets.Read(result.AssetsFile);
-            foreach (var package in graph.Values) PackageLoader.Add(package);
+            PackageLoader.Add(graph.Values);
             _requests.Clear();
             _requests.AddRange(next);
             _graph = graph;

@@ -27,15 +27,23 @@ internal static class PackageLoader
     /// <summary>True when the runtime already has an assembly of this name (framework, kernel, Research libraries).</summary>
     public static bool IsPlatform(string assemblyPath) => Platform.Value.Contains(Path.GetFileNameWithoutExtension(assemblyPath));
 
-    /// <summary>Registers a restored package's assemblies and native libraries and loads its assemblies.</summary>
-    public static void Add(RestoredPackage package)
+    /// <summary>
+    /// Registers the restored packages' assemblies and native libraries, then loads the assemblies (all registered first:
+    /// loading one can resolve its dependencies, e.g. when a formatter looks its types up as the assembly loads).
+    /// </summary>
+    public static void Add(IEnumerable<RestoredPackage> packages)
     {
         Hook();
-        foreach (var native in package.NativeLibraries) NativePaths.TryAdd(Path.GetFileName(native), native);
-        foreach (var path in package.Assemblies.Where(p => !IsPlatform(p)))
+        var toLoad = new List<string>();
+        foreach (var package in packages)
         {
-            var name = Path.GetFileNameWithoutExtension(path);
-            if (!AssemblyPaths.TryAdd(name, path) || Loaded(name) is not null) continue;
+            foreach (var native in package.NativeLibraries) NativePaths.TryAdd(Path.GetFileName(native), native);
+            foreach (var path in package.Assemblies.Where(p => !IsPlatform(p)))
+                if (AssemblyPaths.TryAdd(Path.GetFileNameWithoutExtension(path), path)) toLoad.Add(path);
+        }
+        foreach (var path in toLoad)
+        {
+            if (Loaded(Path.GetFileNameWithoutExtension(path)) is not null) continue;
             try { AssemblyLoadContext.Default.LoadFromAssemblyPath(path); }
             catch (Exception e) when (e is BadImageFormatException or FileLoadException) { Log.Write($"load {path}: {e.Message}"); }
         }
