@@ -106,7 +106,7 @@ internal static class MimeBundle
         foreach (var mime in mimes.Distinct())
         {
             string text;
-            try { text = Formatter.ToDisplayString(value, mime); }
+            try { text = BoundedFormatting.ToDisplayString(value, mime); }
             catch (Exception e)
             {
                 if (mime == Plain) text = SafeToString(value);
