@@ -84,8 +84,8 @@ internal sealed partial class ScriptEngine
         {
             try
             {
-                var added = (_packages ??= new NuGetPackages(_baseDirectory)).Add(requests, Console.WriteLine);
-                _options = _options.AddReferences(added);
+                var (references, imports) = (_packages ??= new NuGetPackages(_baseDirectory)).Add(requests, Console.WriteLine);
+                _options = _options.AddReferences(references).AddImports(imports);
             }
             catch (PackageRestoreException e)
             {

@@ -21,7 +21,7 @@ internal sealed class NuGetPackages
     /// it and returns the references new to this session. Throws <see cref="PackageRestoreException"/> naming the package
     /// and the reason; the set is then left as it was.
     /// </summary>
-    public IReadOnlyList<MetadataReference> Add(IReadOnlyList<PackageRequest> requests, Action<string> progress)
+    public (IReadOnlyList<MetadataReference> References, IReadOnlyList<string> Imports) Add(IReadOnlyList<PackageRequest> requests, Action<string> progress)
     {
         lock (_gate)
         {
@@ -39,7 +39,8 @@ internal sealed class NuGetPackages
             }
             var result = PackageRestore.Restore(next, _workingDirectory, progress);
             var graph = PackageAssets.Read(result.AssetsFile);
-            PackageLoader.Add(graph.Values);
+            var companions = Companions.For(graph).ToList();
+            PackageLoader.Add(graph.Values.Concat(companions.Select(c => c.Package)));
             _requests.Clear();
             _requests.AddRange(next);
             _graph = graph;
@@ -47,9 +48,9 @@ internal sealed class NuGetPackages
             progress($"NuGet: {string.Join(", ", shown)} ({(result.Cached ? "restore cached" : $"restored in {result.Elapsed.TotalSeconds:F1} s")}; " +
                      $"{graph.Count} package{(graph.Count == 1 ? "" : "s")} in this kernel)");
             var added = new List<MetadataReference>();
-            foreach (var path in graph.Values.SelectMany(p => p.Assemblies).Where(a => !PackageLoader.IsPlatform(a)))
+            foreach (var path in graph.Values.Concat(companions.Select(c => c.Package)).SelectMany(p => p.Assemblies).Where(a => !PackageLoader.IsPlatform(a)))
                 if (_referenced.Add(Path.GetFileNameWithoutExtension(path))) added.Add(MetadataReference.CreateFromFile(path));
-            return added;
+            return (added, companions.Select(c => c.Namespace).ToList());
         }
     }
 }

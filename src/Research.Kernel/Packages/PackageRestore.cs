@@ -39,31 +39,37 @@ internal static partial class PackageRestore
 
     /// <summary>
     /// Restores <paramref name="packages"/> together (the NuGet.Config that applies to <paramref name="workingDirectory"/>
-    /// is used). Without a network, versionless requests fall back to the highest version in the global packages folder.
+    /// is used). When no source can be reached, restores again with the global packages folder as the only source, so
+    /// cached packages (latest stable = newest cached) still load without a network.
     /// </summary>
     public static Result Restore(IReadOnlyList<PackageRequest> packages, string workingDirectory, Action<string>? progress = null)
     {
         var config = FindConfig(workingDirectory);
-        try { return RestoreOnce(packages, config, progress); }
-        catch (PackageRestoreException e) when (e.Offline && packages.Any(p => p.Version is null))
+        try { return RestoreOnce(packages, config, null, progress); }
+        catch (PackageRestoreException e) when (e.Offline && Directory.Exists(GlobalPackages))
         {
-            var pinned = packages.Select(p => p.Version is not null ? p : p with { Version = HighestCached(p.Name) }).ToList();
-            var missing = pinned.Where(p => p.Version is null).ToList();
-            if (missing.Count > 0)
-                throw new PackageRestoreException(string.Join("\n", missing.Select(p =>
-                    $"NuGet package '{p.Name}': no NuGet source could be reached (no network?) and no version of it is in the " +
-                    $"global packages folder ({GlobalPackages}).")));
-            progress?.Invoke("No NuGet source reachable; using the newest cached " +
-                             string.Join(", ", pinned.Where(p => packages.Any(q => q.Name == p.Name && q.Version is null))));
-            return RestoreOnce(pinned, config, progress);
+            progress?.Invoke($"No NuGet source could be reached: restoring from the global packages folder ({GlobalPackages}).");
+            try { return RestoreOnce(packages, config, GlobalPackages, progress); }
+            catch (PackageRestoreException inner)
+            {
+                throw new PackageRestoreException(
+                    $"Could not restore {string.Join(", ", packages.Select(p => $"'{p}'"))}: no NuGet source could be reached (no network?), " +
+                    $"and the global packages folder ({GlobalPackages}) does not hold it or one of its dependencies.\n{inner.Message}", offline: true);
+            }
+        }
+        catch (PackageRestoreException e) when (e.Offline)
+        {
+            throw new PackageRestoreException(
+                $"Could not restore {string.Join(", ", packages.Select(p => $"'{p}'"))}: no NuGet source could be reached (no network?) " +
+                $"and there is no global packages folder ({GlobalPackages}) to restore from.\n{e.Message}", offline: true);
         }
     }
 
-    private static Result RestoreOnce(IReadOnlyList<PackageRequest> packages, string? config, Action<string>? progress)
+    private static Result RestoreOnce(IReadOnlyList<PackageRequest> packages, string? config, string? source, Action<string>? progress)
     {
         var project = ProjectText(packages);
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            project + "\n" + (config is null ? "" : config + "\n" + File.ReadAllText(config)))))[..16].ToLowerInvariant();
+            project + "\n" + (source ?? "") + "\n" + (config is null ? "" : config + "\n" + File.ReadAllText(config)))))[..16].ToLowerInvariant();
         var dir = Path.Combine(CacheRoot, key);
         var assets = Path.Combine(dir, "obj", "project.assets.json");
         var csproj = Path.Combine(dir, "restore.csproj");
@@ -77,7 +83,7 @@ internal static partial class PackageRestore
         File.WriteAllText(csproj, project);
         progress?.Invoke($"Restoring {string.Join(", ", packages)} (dotnet restore)…");
         var clock = Stopwatch.StartNew();
-        var (code, output) = RunRestore(dir, csproj, config);
+        var (code, output) = RunRestore(dir, csproj, config, source);
         if (code == 0 && File.Exists(assets)) return new Result(assets, false, clock.Elapsed);
         try { File.Delete(assets); } catch (IOException) { }   // a failed restore still writes one: never treat it as cached
         throw Failure(packages, output, code);
@@ -103,7 +109,7 @@ internal static partial class PackageRestore
             """;
     }
 
-    private static (int Code, string Output) RunRestore(string dir, string csproj, string? config)
+    private static (int Code, string Output) RunRestore(string dir, string csproj, string? config, string? source)
     {
         var psi = new ProcessStartInfo(DotnetHost())
         {
@@ -113,6 +119,7 @@ internal static partial class PackageRestore
                      "-p:ImportDirectoryBuildProps=false", "-p:ImportDirectoryBuildTargets=false", "-p:ImportDirectoryPackagesProps=false" })
             psi.ArgumentList.Add(a);
         if (config is not null) { psi.ArgumentList.Add("--configfile"); psi.ArgumentList.Add(config); }
+        if (source is not null) { psi.ArgumentList.Add("--source"); psi.ArgumentList.Add(source); }
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
@@ -153,18 +160,6 @@ internal static partial class PackageRestore
         }
     }
 
-    private static string? HighestCached(string name)
-    {
-        var dir = Path.Combine(GlobalPackages, name.ToLowerInvariant());
-        if (!Directory.Exists(dir)) return null;
-        return Directory.GetDirectories(dir)
-            .Select(Path.GetFileName)
-            .Where(v => v is not null && !v.Contains('-') && Version.TryParse(v, out _)
-                        && File.Exists(Path.Combine(dir, v, $"{name.ToLowerInvariant()}.nuspec")))
-            .OrderByDescending(v => Version.Parse(v!))
-            .FirstOrDefault();
-    }
-
     [GeneratedRegex(@"error (?<code>NU\d{4}):\s*(?<text>.*)$", RegexOptions.Multiline)]
     private static partial Regex NuGetError();
 
@@ -181,13 +176,7 @@ internal static partial class PackageRestore
             return new PackageRestoreException($"Could not restore {string.Join(", ", packages)}: dotnet restore exited {code}.\n{output.Trim()}");
         var lines = new List<string>();
         var offline = errors.Any(e => e.Code is "NU1301" or "NU1801");
-        if (offline)
-        {
-            var notCached = packages.Where(p => p.Version is null || !Directory.Exists(Path.Combine(GlobalPackages, p.Name.ToLowerInvariant(), p.Version.ToLowerInvariant()))).ToList();
-            var names = notCached.Count > 0 ? notCached : packages.ToList();
-            lines.Add($"Could not restore {string.Join(", ", names.Select(p => $"'{p}'"))}: no NuGet source could be reached " +
-                      $"(no network?) and the package or one of its dependencies is not in the global packages folder ({GlobalPackages}).");
-        }
+        if (offline) lines.Add("no NuGet source could be reached: " + string.Join(" ", errors.Where(e => e.Code is "NU1301" or "NU1801").Select(e => e.Text).Distinct()));
         foreach (var (nu, text) in errors.Where(e => e.Code is not ("NU1301" or "NU1801")))
         {
             if (text.StartsWith('-') && lines.Count > 0) { lines[^1] += " " + text.TrimStart('-', ' '); continue; }   // NU1102's "Found N versions" line
