@@ -100,12 +100,14 @@ public class PackageTests : IClassFixture<PackageSession>
         var chart = shown.Last();
         var id = (string)chart["transient"]!["display_id"]!;
         var figure = chart["data"]!["application/vnd.plotly.v1+json"]!;
-        Assert.Equal("[4,5,6]", figure["data"]![0]!["y"]!.ToJsonString());
+        Assert.Equal(new[] { 4.0, 5.0, 6.0 }, Ys(figure));
         Assert.Contains("class=\"research-figure\"", (string)chart["data"]!["text/html"]!);
         var update = c.Outputs.Single(o => o.Type == "update_display_data").Content;
         Assert.Equal(id, (string)update["transient"]!["display_id"]!);
-        Assert.Equal("[7,8,9]", update["data"]!["application/vnd.plotly.v1+json"]!["data"]![0]!["y"]!.ToJsonString());
+        Assert.Equal(new[] { 7.0, 8.0, 9.0 }, Ys(update["data"]!["application/vnd.plotly.v1+json"]!));
     }
+
+    private static double[] Ys(JsonNode figure) => figure["data"]![0]!["y"]!.AsArray().Select(v => (double)v!).ToArray();
 
     [Fact]
     public void Native_assets_of_a_package_load()
