@@ -81,6 +81,14 @@ public class PackageTests : IClassFixture<PackageSession>
     }
 
     [Fact]
+    public void Diagnostics_after_a_nuget_line_keep_their_line_numbers()
+    {
+        var c = _s["line_numbers"];
+        Assert.Equal("CompilationError", (string)c.Reply["ename"]!);
+        Assert.Matches(@"^cell\d+\(4,14\): error CS0103", (string)c.Reply["evalue"]!);
+    }
+
+    [Fact]
     public void Versions_unify_one_FSharp_Core_serves_assemblies_built_against_older_ones()
     {
         var c = _s["fsharp"];

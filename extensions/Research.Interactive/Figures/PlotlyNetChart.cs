@@ -18,9 +18,6 @@ public sealed class PlotlyNetChart : IMimeRenderable, IUsesPlotly
     /// <summary>The figure: <c>data</c>, <c>layout</c> and <c>config</c> as plotly.js takes them.</summary>
     public JsonObject Figure { get; }
 
-    /// <summary>True when <paramref name="value"/> is a Plotly.NET chart.</summary>
-    public static bool IsChart(object? value) => value is not null && ToFigureJson(value.GetType()) is not null;
-
     /// <summary>The chart as a renderable figure, or null when <paramref name="value"/> is not a Plotly.NET chart.</summary>
     public static PlotlyNetChart? From(object? value)
     {

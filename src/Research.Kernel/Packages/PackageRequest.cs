@@ -5,7 +5,7 @@ namespace Research.Kernel.Packages;
 /// <summary>One <c>#r "nuget: Name[, Version]"</c>: a package id and an optional version (null = latest stable).</summary>
 internal sealed partial record PackageRequest(string Name, string? Version)
 {
-    [GeneratedRegex(@"^\s*#r\s+""nuget:\s*(?<name>[^,""\s]+)\s*(,\s*(?<version>[^""]*?)\s*)?""", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^[ \t]*#r[ \t]+""nuget:\s*(?<name>[^,""\s]+)\s*(,\s*(?<version>[^""]*?)\s*)?""", RegexOptions.Multiline)]
     private static partial Regex Directive();
 
     /// <summary>The nuget directives of a cell, in order (cheap: a regex, no package machinery).</summary>

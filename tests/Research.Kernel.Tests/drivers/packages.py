@@ -52,6 +52,8 @@ try:
                         'var chart = Plotly.NET.CSharp.Chart.Line<int, double, string>(new[] { 1, 2, 3 }, new[] { 4.0, 5.0, 6.0 });\n'
                         'var shown = display(chart);\n'
                         'shown.Update(Plotly.NET.CSharp.Chart.Line<int, double, string>(new[] { 1, 2, 3 }, new[] { 7.0, 8.0, 9.0 }));')
+    # the directive line is blanked, not removed: diagnostics keep the cell's line numbers
+    res["line_numbers"] = run(kc, '\n#r "nuget: Deedle, 8.1.0"\n\nint broken = undefinedName;')
     # FSharp.Core: one copy loaded; assemblies built against older versions (Plotly.NET's dependencies) run on it
     res["fsharp"] = run(kc, 'var fsLoaded = AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name == "FSharp.Core").Select(a => a.GetName().Version!).ToList();\n'
                             'var older = AppDomain.CurrentDomain.GetAssemblies().Where(a => !a.IsDynamic && a.GetReferencedAssemblies().Any(r => r.Name == "FSharp.Core" && r.Version < fsLoaded[0]))\n'
