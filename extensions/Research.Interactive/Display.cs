@@ -10,6 +10,7 @@ public static class Display
     public static DisplayHandle Show(object? value)
     {
         var target = Target;
+        value = Formatters.Renderable(value);
         if (target is not null && value is IUsesPlotly) PlotlyJs.EnsureShown(target);
         return new DisplayHandle(target, target?.Show(value));
     }
@@ -32,6 +33,6 @@ public sealed class DisplayHandle
     /// <summary>Replaces the displayed value.</summary>
     public void Update(object? value)
     {
-        if (_target is not null && DisplayId is not null) _target.Update(DisplayId, value);
+        if (_target is not null && DisplayId is not null) _target.Update(DisplayId, Formatters.Renderable(value));
     }
 }

@@ -97,8 +97,8 @@ internal static class MimeBundle
         var data = new JsonObject();
         if (value is null) { data[Plain] = "null"; return data; }
         Research.Interactive.Formatters.Register();   // idempotent; the kernel starts it in the background
-        // Figures, live views and players carry their own bundle (e.g. text/html + application/vnd.plotly.v1+json).
-        if (value is Research.Interactive.IMimeRenderable renderable)
+        // Figures, live views, players and Plotly.NET charts carry their own bundle (e.g. text/html + application/vnd.plotly.v1+json).
+        if (Research.Interactive.Formatters.Renderable(value) is Research.Interactive.IMimeRenderable renderable)
             return renderable.ToMimeBundle().ToJson();
         var mimes = new List<string> { Plain, Html };
         try { mimes.AddRange(Formatter.GetPreferredMimeTypesFor(value.GetType())); }
@@ -106,7 +106,7 @@ internal static class MimeBundle
         foreach (var mime in mimes.Distinct())
         {
             string text;
-            try { text = Formatter.ToDisplayString(value, mime); }
+            try { text = BoundedFormatting.ToDisplayString(value, mime); }
             catch (Exception e)
             {
                 if (mime == Plain) text = SafeToString(value);

@@ -6,6 +6,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Scripting;
+using Research.Kernel.Packages;
 
 namespace Research.Kernel;
 
@@ -30,9 +31,12 @@ internal sealed partial class ScriptEngine
     private readonly Task<ScriptState<object>> _initial;
     private ScriptOptions _options = ScriptOptions.Default;
     private volatile ScriptState<object>? _state;
+    private readonly string _baseDirectory;
+    private NuGetPackages? _packages;   // created by the first cell with #r "nuget:"
 
     public ScriptEngine(string baseDirectory)
     {
+        _baseDirectory = baseDirectory;
         // Build options and the base state (references + imports) in the background: this also warms
         // up Roslyn's parser, binder and emitter so the first cell is fast.
         _initial = Task.Run(async () =>
@@ -76,9 +80,20 @@ internal sealed partial class ScriptEngine
         var previous = State;
         var name = $"cell{cellNumber}";
 
-        var nugetError = NuGetCache.CheckDirectives(code);
-        if (nugetError is not null)
-            return new CellOutcome { ErrorName = "NuGetPackageNotFound", ErrorValue = nugetError, Traceback = new[] { nugetError } };
+        if (PackageRequest.InCode(code) is { Count: > 0 } requests)
+        {
+            try
+            {
+                var (references, imports) = (_packages ??= new NuGetPackages(_baseDirectory)).Add(requests, Console.WriteLine);
+                _options = _options.AddReferences(references).AddImports(imports);
+            }
+            catch (PackageRestoreException e)
+            {
+                var lines = e.Message.Split('\n');
+                return new CellOutcome { ErrorName = "NuGetRestoreFailed", ErrorValue = lines[0], Traceback = lines };
+            }
+            code = PackageRequest.WithoutDirectives(code);   // Roslyn takes one assembly per #r; the packages' are in the options now
+        }
 
         var script = previous.Script.ContinueWith(code, _options.WithFilePath(name));
         ImmutableArray<Diagnostic> diagnostics;

@@ -37,6 +37,25 @@ public class CliTests
     }
 
     [Fact]
+    public void RunsTableKeepsOneLinePerRunWhenAHyperparameterIsAnArray()
+    {
+        using var dir = new TempDirectory();
+        foreach (var (widths, note) in new[] { (new[] { 64, 64 }, "a\nb"), (new[] { 128, 32, 8 }, "c") })
+        {
+            using var run = Research.Experiments.Run.Create("arrays", new { widths, note }, root: dir.Path);
+            run.Record(1, "train/loss", widths.Length);
+        }
+        var (code, stdout, stderr) = Cli.Run(dir.Path, "runs", "arrays");
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, lines.Length);                          // header, rule, one line per run
+        Assert.Contains(lines, l => l.Contains("[64,64]") && l.Contains("a b"));
+        Assert.Contains(lines, l => l.Contains("[128,32,8]"));
+        var columns = lines[0].IndexOf("widths", StringComparison.Ordinal);
+        Assert.All(lines.Skip(2), l => Assert.Equal('[', l[columns]));   // the column lines up on every row
+    }
+
+    [Fact]
     public void UnknownExperimentOrScaleIsAUsageError()
     {
         using var dir = new TempDirectory();

@@ -52,9 +52,12 @@ public static class Harness
     }
 
     /// <summary>Runs a driver script and parses the JSON object it prints last.</summary>
-    public static JsonObject Driver(string script, params string[] args)
+    public static JsonObject Driver(string script, params string[] args) => Driver(script, 120_000, args);
+
+    /// <summary>Runs a driver script with a time limit and parses the JSON object it prints last.</summary>
+    public static JsonObject Driver(string script, int timeoutMs, params string[] args)
     {
-        var (code, stdout, stderr) = Run(Python, new[] { Path.Combine(Drivers, script) }.Concat(args), workDir: Drivers);
+        var (code, stdout, stderr) = Run(Python, new[] { Path.Combine(Drivers, script) }.Concat(args), timeoutMs, workDir: Drivers);
         var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
         Assert.True(code == 0 && last is not null, $"{script} {string.Join(' ', args)} exited {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         return JsonNode.Parse(last!)!.AsObject();

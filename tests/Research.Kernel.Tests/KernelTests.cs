@@ -29,11 +29,10 @@ public class KernelTests : IClassFixture<BasicSession>
     }
 
     [Fact]
-    public void Load_script_files_and_reference_assemblies_and_cached_packages()
+    public void Load_script_files_and_reference_assemblies()
     {
         Assert.Equal("42", _s["load_csx"].Result);
         Assert.Equal("3", _s["r_dll"].Result);
-        Assert.Equal("Assert", _s["r_nuget"].Result);
     }
 
     [Fact]
@@ -136,15 +135,6 @@ public class KernelTests : IClassFixture<BasicSession>
     {
         Assert.Equal("ok", _s["optimized"].Status);
         Assert.Equal("True", _s["optimized"].Result);
-    }
-
-    [Fact]
-    public void Missing_nuget_package_gives_a_clear_error()
-    {
-        var c = _s["nuget_missing"];
-        Assert.Equal("NuGetPackageNotFound", (string)c.Reply["ename"]!);
-        Assert.Contains("No.Such.Package.Anywhere", (string)c.Reply["evalue"]!);
-        Assert.Contains("local NuGet cache", (string)c.Reply["evalue"]!);
     }
 
     [Fact]

@@ -16,11 +16,13 @@ internal static class PlotlyHtml
     public static string LibraryScript() =>
         "<script type=\"text/javascript\">" + PlotlyJs.Script.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase) + "</script>";
 
-    public static string Fragment(Figure figure, string json, bool selfContained)
+    public static string Fragment(Figure figure, string json, bool selfContained) =>
+        Fragment(json, figure.Layout.Width is { } w ? $"{w}px" : "100%", figure.Layout.Height ?? Figure.DefaultHeight, selfContained);
+
+    /// <summary>A div of the given CSS width and pixel height drawn from plotly figure JSON ({data, layout, config}).</summary>
+    public static string Fragment(string json, string width, int height, bool selfContained)
     {
         var id = NewId();
-        var height = figure.Layout.Height ?? Figure.DefaultHeight;
-        var width = figure.Layout.Width is { } w ? $"{w}px" : "100%";
         var sb = new StringBuilder();
         if (selfContained) sb.Append(LibraryScript()).Append('\n');
         sb.Append($"<div id=\"{id}\" class=\"research-figure\" style=\"width:{width};height:{height}px;\"></div>\n");

@@ -17,7 +17,8 @@ public static class Formatters
     private static volatile bool _registered;
 
     /// <summary>
-    /// Registers the formatters (figures and live views, record tables, Research.Torch tensors and modules); calling it
+    /// Registers the formatters (figures and live views, record tables, Research.Torch tensors and modules, and data frames
+    /// of Microsoft.Data.Analysis and Deedle once their assemblies load); calling it
     /// again does nothing.
     /// </summary>
     public static void Register()
@@ -32,6 +33,7 @@ public static class Formatters
             Add<Module>(ModuleView.ToHtml);
             Formatter.Register<Tensor>(TensorView.Describe, MimeBundle.PlainText);
             Formatter.Register<Module>(m => m.ToString(), MimeBundle.PlainText);
+            LibraryFormatters.Start();
             _registered = true;
         }
     }
@@ -58,11 +60,17 @@ public static class Formatters
     public static MimeBundle ToMimeBundle(object? value)
     {
         Register();
-        if (value is IMimeRenderable renderable) return renderable.ToMimeBundle();
+        if (Renderable(value) is IMimeRenderable renderable) return renderable.ToMimeBundle();
         return new MimeBundle()
             .Add(MimeBundle.Html, Formatter.ToDisplayString(value, MimeBundle.Html))
             .Add(MimeBundle.PlainText, Formatter.ToDisplayString(value, MimeBundle.PlainText));
     }
+
+    /// <summary>
+    /// The value a host should render: a Plotly.NET chart becomes a <see cref="PlotlyNetChart"/> (drawn with the extension's
+    /// plotly.js); anything else is returned as it is.
+    /// </summary>
+    public static object? Renderable(object? value) => PlotlyNetChart.From(value) ?? value;
 
     // Records become tables; any other sequence keeps its plain-text form (registering for IEnumerable
     // replaces the registry's own HTML for every sequence, so "not handled" must still write something).

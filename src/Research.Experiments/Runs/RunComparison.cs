@@ -58,6 +58,9 @@ public sealed record RunComparison(IReadOnlyList<string> DifferingSettings, IRea
         return s;
     }
 
+    // A cell never breaks the table: line breaks and tabs in a setting (a multi-line string value) become spaces.
+    private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
     /// <summary>A plain-text table: run, status, differing settings, final metrics.</summary>
     public string ToTextTable()
     {
@@ -68,7 +71,7 @@ public sealed record RunComparison(IReadOnlyList<string> DifferingSettings, IRea
         foreach (var r in Rows)
         {
             var row = new List<string> { $"{r.Experiment}/{r.Id}", r.Status };
-            row.AddRange(DifferingSettings.Select(k => r.Settings[k]));
+            row.AddRange(DifferingSettings.Select(k => OneLine(r.Settings[k])));
             row.AddRange(MetricNames.Select(m => r.Metrics.TryGetValue(m, out var v) ? v.ToString("G5", CultureInfo.InvariantCulture) : "—"));
             table.Add(row);
         }

@@ -36,5 +36,5 @@ public sealed record RunConfig(
 
     /// <summary>A hyperparameter's value as text (JSON for non-strings), or null when absent.</summary>
     public string? Text(string key) =>
-        Hyperparameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText() : null;
+        Hyperparameters.TryGetValue(key, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : JsonSerializer.Serialize(v) : null;
 }

@@ -30,8 +30,7 @@ try:
     # Cells are compiled optimised (Roslyn scripting's default is Debug: no JIT optimisation, C# loops ~2.5x slower)
     res["optimized"] = run(kc, "var da = (System.Diagnostics.DebuggableAttribute?)Attribute.GetCustomAttribute(System.Reflection.Assembly.GetExecutingAssembly(), typeof(System.Diagnostics.DebuggableAttribute));\nda is null || !da.IsJITOptimizerDisabled")
     res["torch_ns"] = run(kc, "typeof(Research.Interactive.Display).Assembly.GetName().Name")
-    res["nuget_missing"] = run(kc, "#r \"nuget: No.Such.Package.Anywhere, 1.2.3\"")
-    # #load of a script file, #r of an assembly by path, #r of a package from the local NuGet cache
+    # #load of a script file, #r of an assembly by path (#r "nuget:" is packages.py's)
     import os, tempfile
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(dll)))))))
     csx = os.path.join(tempfile.mkdtemp(), "helpers.csx")
@@ -40,7 +39,6 @@ try:
     res["load_csx"] = run(kc, f"#load \"{csx}\"\nLoaded(41)")
     bench = os.path.join(repo, "tools", "Research.Bench", "bin", "Release", "net10.0", "Research.Bench.dll")
     res["r_dll"] = run(kc, f"#r \"{bench}\"\nResearch.Bench.TorchBenchmark.Rounds")
-    res["r_nuget"] = run(kc, "#r \"nuget: xunit.assert, 2.9.3\"\ntypeof(Xunit.Assert).Name")
     # completion / inspection / is_complete
     code = "var text = \"abc\";\ntext.Len"
     res["complete_member"] = reply_to(kc, kc.complete(code, len(code)))
