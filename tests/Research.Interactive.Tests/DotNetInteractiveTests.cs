@@ -87,25 +87,7 @@ public sealed class DotNetInteractiveTests(BrowserFixture browser, ITestOutputHe
 
     private static readonly System.Text.Json.JsonSerializerOptions Unescaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static JsonObject Notebook(string[] cells) => new()
-    {
-        ["nbformat"] = 4,
-        ["nbformat_minor"] = 5,
-        ["metadata"] = new JsonObject
-        {
-            ["kernelspec"] = new JsonObject { ["name"] = DotNetInteractive.KernelName, ["display_name"] = ".NET (C#)", ["language"] = "C#" },
-            ["language_info"] = new JsonObject { ["name"] = "C#" },
-        },
-        ["cells"] = new JsonArray(cells.Select((source, i) => (JsonNode)new JsonObject
-        {
-            ["cell_type"] = "code",
-            ["id"] = $"cell{i}",
-            ["metadata"] = new JsonObject(),
-            ["execution_count"] = null,
-            ["outputs"] = new JsonArray(),
-            ["source"] = source,
-        }).ToArray()),
-    };
+    private static JsonObject Notebook(string[] cells) => TestNotebook.Create(DotNetInteractive.KernelName, ".NET (C#)", "C#", cells);
 }
 
 /// <summary>Runs only where .NET Interactive's kernel is installed; skips, with the install's own error, where it cannot be.</summary>

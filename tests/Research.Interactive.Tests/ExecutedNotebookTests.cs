@@ -92,23 +92,5 @@ public sealed class ExecutedNotebookTests(BrowserFixture browser)
         return Directory.GetFiles(Path.Combine(dir, "out"), name + ".html", SearchOption.AllDirectories).Single();
     }
 
-    private static JsonObject Notebook(string[] cells) => new()
-    {
-        ["nbformat"] = 4,
-        ["nbformat_minor"] = 5,
-        ["metadata"] = new JsonObject
-        {
-            ["kernelspec"] = new JsonObject { ["name"] = "research-csharp", ["display_name"] = "C# (Research)", ["language"] = "csharp" },
-            ["language_info"] = new JsonObject { ["name"] = "csharp" },
-        },
-        ["cells"] = new JsonArray(cells.Select((source, i) => (JsonNode)new JsonObject
-        {
-            ["cell_type"] = "code",
-            ["id"] = $"cell{i}",
-            ["metadata"] = new JsonObject(),
-            ["execution_count"] = null,
-            ["outputs"] = new JsonArray(),
-            ["source"] = source,
-        }).ToArray()),
-    };
+    private static JsonObject Notebook(string[] cells) => TestNotebook.Create("research-csharp", "C# (Research)", "csharp", cells);
 }
