@@ -7,6 +7,9 @@ namespace Research.Experiments.Tests.Reproductions;
 
 public class WaveRnnExperimentTests
 {
+    [Fact]
+    public void RegistryFindsTheExperiment() => Assert.Equal("sequence models", ExperimentRegistry.Find("wrnn")?.Family);
+
     [Theory]
     [InlineData(Scale.Smoke)]
     [InlineData(Scale.Cpu)]
