@@ -47,7 +47,7 @@ public sealed record LearnedInitSettings(int Size, int Width, int HiddenLayers, 
     /// </summary>
     public static LearnedInitSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(16, 16, 1, 5, 1e-2, 40, 8, 1e-3, 100, 10, 20, 0.25, 16, 32, [1e-2], 1,
+        Scale.Smoke => new(16, 16, 1, 5, 1e-2, 40, 8, 1e-3, 60, 10, 15, 0.25, 16, 24, [1e-2], 1,
             MinGapToStandard: 3, MinGapToMatched: double.NegativeInfinity, MinInpaintGapToStandard: 0, MinInpaintGapToMatched: double.NegativeInfinity),
         Scale.Cpu => new(32, 32, 2, 5, 1e-2, 1500, 8, 1e-3, 500, 20, 50, 0.25, 32, 100, [1e-3, 3e-3, 1e-2, 3e-2], 3,
             MinGapToStandard: 10, MinGapToMatched: 3, MinInpaintGapToStandard: 3, MinInpaintGapToMatched: 1),
