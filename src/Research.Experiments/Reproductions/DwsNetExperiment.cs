@@ -89,6 +89,9 @@ public sealed class DwsNetExperiment : IExperiment
     public string Title => "DWSNet: equivariant architectures for learning in deep weight spaces (Navon et al., 2023)";
 
     /// <inheritdoc />
+    public string? Narrower => "one small SIREN per sklearn digit at 16×16; no notebook yet";
+
+    /// <inheritdoc />
     public string Claim =>
         "a permutation-equivariant network over the raw weights of SIRENs fitted to held-out sklearn digits classifies the digit ≥ 10 " +
         "points more accurately than an MLP on the flattened weights (about the same parameters, the same rate sweep), than that MLP with " +

@@ -109,6 +109,9 @@ public sealed class LearnedInitExperiment : IExperiment
     public string Title => "Learned initializations for coordinate-based neural representations (Tancik et al., 2021)";
 
     /// <inheritdoc />
+    public string? Narrower => "upsampled sklearn digits and Reptile only";
+
+    /// <inheritdoc />
     public string Claim =>
         "Reptile-learned initial weights of a SIREN, meta-trained on upsampled training digits, reach ≥ 10 dB higher PSNR on held-out " +
         "digits after k = 5 Adam steps than SIREN's standard initialisation and ≥ 3 dB higher than weights fitted to the mean digit, and " +

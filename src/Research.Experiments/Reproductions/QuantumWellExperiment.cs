@@ -97,6 +97,9 @@ public sealed class QuantumWellExperiment : IExperiment
     public string Title => "PINN for 1-D quantum wells with a trainable energy (double backward)";
 
     /// <inheritdoc />
+    public string? Narrower => "ground states of an infinite and a finite well only (no barrier); the frozen-energy control is reported for the finite well, not checked";
+
+    /// <inheritdoc />
     public string Claim =>
         "a PINN with hard-coded wall zeros, a residual + normalisation loss and a trainable energy, started at E = 1, learns the ground " +
         "state of the infinite well (E = π²) and of a finite well (depth 50, width 1, finite-difference reference) with E within 1 % and " +
