@@ -18,9 +18,10 @@ namespace Research.Experiments.Reproductions;
 /// </summary>
 public sealed class AlignedClusterTask : IDisposable
 {
-    private AlignedClusterTask(double alignment, Tensor centres, Tensor labels, Tensor inputs, Tensor targets, Tensor conditions)
+    private AlignedClusterTask(double alignment, Tensor labelAxis, Tensor centres, Tensor labels, Tensor inputs, Tensor targets, Tensor conditions)
     {
         Alignment = alignment;
+        LabelAxis = labelAxis;
         Centres = centres;
         Labels = labels;
         Inputs = inputs;
@@ -30,6 +31,9 @@ public sealed class AlignedClusterTask : IDisposable
 
     /// <summary>a: the fraction of every centre's squared norm along the label axis.</summary>
     public double Alignment { get; }
+
+    /// <summary>u: the unit label axis, float64 [dimensions].</summary>
+    public Tensor LabelAxis { get; }
 
     /// <summary>The condition centres c_i, float32 [conditions, dimensions]; every row has norm √D.</summary>
     public Tensor Centres { get; }
@@ -92,16 +96,17 @@ public sealed class AlignedClusterTask : IDisposable
         }
         using var scope = NewScope();
         var dev = device ?? Device.CPU;
-        var result = new AlignedClusterTask(alignment,
+        var result = new AlignedClusterTask(alignment, Tensor.From(u, dimensions).To(dev),
             Tensor.From(centres, conditions, dimensions).Float().To(dev), Tensor.From(labels, conditions, 1).To(dev),
             Tensor.From(inputs, samples, dimensions).To(dev), Tensor.From(targets, samples, 1).To(dev), Tensor.From(condition, samples).To(dev));
-        scope.Keep(result.Centres, result.Labels, result.Inputs, result.Targets, result.Conditions);
+        scope.Keep(result.LabelAxis, result.Centres, result.Labels, result.Inputs, result.Targets, result.Conditions);
         return result;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        LabelAxis.Dispose();
         Centres.Dispose();
         Labels.Dispose();
         Inputs.Dispose();

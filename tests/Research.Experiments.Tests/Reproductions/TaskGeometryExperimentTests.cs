@@ -26,18 +26,18 @@ public class TaskGeometryExperimentTests
         using var task = AlignedClusterTask.Create(a, seed: 7, conditions: 8, dimensions: 12);
         var c = task.Centres.Double();
         var norms = c.Square().Sum(1).ToArray<double>();
-        Assert.All(norms, v => Assert.Equal(12.0, v, 9));
-        // The label axis: u = (mean of the +1 centres − mean of the −1 centres) direction when a > 0.
+        Assert.All(norms, v => Assert.Equal(12.0, v, 5));                              // float32 centres
         var y = task.Labels.Double();
         Assert.Equal(new double[] { 1, 1, 1, 1, -1, -1, -1, -1 }, y.Flatten().ToArray<double>());
-        if (a > 0)
-        {
-            var u = (c * y).Mean(0);
-            u /= u.Square().Sum().Sqrt();
-            var along = c.Matmul(u).ToArray<double>();
-            var labels = y.Flatten().ToArray<double>();
-            for (int i = 0; i < 8; i++) Assert.Equal(labels[i] * Math.Sqrt(a * 12), along[i], 9);
-        }
+        var u = task.LabelAxis;
+        Assert.Equal(1.0, u.Square().Sum().Item<double>(), 12);
+        var along = c.Matmul(u);
+        var labels = y.Flatten().ToArray<double>();
+        var alongValues = along.ToArray<double>();
+        for (int i = 0; i < 8; i++) Assert.Equal(labels[i] * Math.Sqrt(a * 12), alongValues[i], 5);
+        // The rest, √D·√(1 − a)·r_i, is orthogonal to u with squared norm (1 − a)·D.
+        var rest = c - along.Unsqueeze(1) * u;
+        Assert.All(rest.Square().Sum(1).ToArray<double>(), v => Assert.Equal((1 - a) * 12, v, 4));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class RepresentationalDissimilarityTests
         // The ‖a‖² + ‖b‖² − 2a·b shortcut would return 0 (or noise) for points 1e-7 apart at distance 1e3 from the origin.
         using var scope = NewScope();
         var r = Tensor.From(new[] { 1000.0, 1000.0, 1000.0, 1000.0 + 1e-7 }, 2, 2);
-        Assert.Equal(1e-7, RepresentationalDissimilarity.Matrix(r).ToArray2D<double>()[0, 1], 15);
+        Assert.Equal((1000.0 + 1e-7) - 1000.0, RepresentationalDissimilarity.Matrix(r).ToArray2D<double>()[0, 1], 15);
     }
 
     [Fact]
