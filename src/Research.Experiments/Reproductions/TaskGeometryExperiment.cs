@@ -73,7 +73,7 @@ public sealed class TaskGeometryExperiment : IExperiment
     public const double LearningRate = 0.5;
 
     /// <summary>Steps between geometry measurements during training.</summary>
-    public const int EvalEvery = 50;
+    public const int EvalEvery = 10;
 
     /// <summary>Training steps: 300 at smoke scale, 2000 otherwise.</summary>
     public static int Steps(Scale scale) => scale == Scale.Smoke ? 300 : 2000;
