@@ -94,6 +94,9 @@ public sealed class TaskGeometryExperiment : IExperiment
     public string Title => "Task structure and nonlinearity determine representational geometry (Alleman, Lindsey & Fusi, ICLR 2024)";
 
     /// <inheritdoc />
+    public string? Narrower => "one family of cluster tasks with one binary output, the feature-learning regime only, RSA only (no weight-space analysis)";
+
+    /// <inheritdoc />
     public string Claim =>
         "one-hidden-layer networks trained in the rich regime on binary tasks whose input geometry is aligned with the labels to a controlled degree: " +
         "tanh hidden layers are closer to the label geometry (RSA with the label RDM) than ReLU hidden layers, and ReLU hidden layers keep more of the " +
