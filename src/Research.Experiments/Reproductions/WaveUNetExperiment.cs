@@ -37,8 +37,8 @@ public sealed record WaveUNetSettings(int SampleRate, WaveUNetConfig UNet, int S
     /// </summary>
     public static WaveUNetSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(8000, new WaveUNetConfig(Levels: 3, BaseChannels: 6), Steps: 60, Batch: 4, Crop: 512, LearningRates: [3e-3], Seeds: 1,
-            TrainingVoices: 2, TrainingSentences: 2, HeldOutVoices: 1, HeldOutSentences: 1, GridPoints: 9, Waveforms: 1, EvalSeconds: 1.0,
+        Scale.Smoke => new(8000, new WaveUNetConfig(Levels: 3, BaseChannels: 6), Steps: 80, Batch: 8, Crop: 1024, LearningRates: [3e-3], Seeds: 1,
+            TrainingVoices: 2, TrainingSentences: 2, HeldOutVoices: 1, HeldOutSentences: 2, GridPoints: 9, Waveforms: 1, EvalSeconds: 1.0,
             MinImprovementDb: 1.0, MinGapDb: 0),
         Scale.Cpu => new(8000, new WaveUNetConfig(Levels: 4, BaseChannels: 8), Steps: 400, Batch: 8, Crop: 2048, LearningRates: [1e-3, 3e-3, 1e-2],
             Seeds: 3, TrainingVoices: 6, TrainingSentences: 8, HeldOutVoices: 2, HeldOutSentences: 3, GridPoints: 25, Waveforms: 4, EvalSeconds: 2.0,

@@ -65,8 +65,9 @@ public class WaveUNetTests
     {
         using var scope = NewScope();
         ManualSeed(0);
-        using var unet = new WaveUNet(Small);
-        using var control = new WaveUNet(Small with { Resample = false });
+        var raw = Small with { Normalize = false };                                              // no RMS scaling: the layers alone
+        using var unet = new WaveUNet(raw);
+        using var control = new WaveUNet(raw with { Resample = false });
         control.LoadStateDict(unet.StateDict());
         Assert.Equal(unet.ParameterCount(), control.ParameterCount());
         var x = Tensor.RandN([1, 1, 64]);
@@ -93,11 +94,22 @@ public class WaveUNetTests
             return Array.FindLastIndex(g, v => v != 0) - Array.FindIndex(g, v => v != 0) + 1;
         }
         ManualSeed(0);
-        var config = new WaveUNetConfig(Levels: 3, BaseChannels: 2, Sources: 2);
+        var config = new WaveUNetConfig(Levels: 3, BaseChannels: 2, Sources: 2, Normalize: false);   // the RMS would reach every sample
         using var unet = new WaveUNet(config, DType.Float64);
         using var control = new WaveUNet(config with { Resample = false }, DType.Float64);
         // Without resampling: one sample per tap of every convolution, 1 + (f_d − 1)(L + 1) + (f_u − 1)L.
         Assert.Equal(1 + 14 * 4 + 4 * 3, Span(control, 512));
         Assert.True(Span(unet, 512) > 3 * Span(control, 512));                              // ≈ ±(7 + 14 + 28 + 56 + …) vs ±34
+    }
+
+    [Fact]
+    public void NormalisedNetworkSeparatesTheSameAtAnyLevel()
+    {
+        using var scope = NewScope();
+        ManualSeed(0);
+        using var model = new WaveUNet(Small);
+        var mixture = Tensor.RandN([2, 1, 64]);
+        var quiet = model.Forward(mixture * 0.01);
+        Assert.True((quiet * 100 - model.Forward(mixture)).Abs().Max().Item<float>() < 1e-3f);     // ŝ(c m) = c ŝ(m)
     }
 }
