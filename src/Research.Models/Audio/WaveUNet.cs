@@ -128,10 +128,18 @@ public sealed class WaveUNet : Module<Tensor, Tensor>
     public static Tensor Decimate(Tensor x) => x.Slice(2, 0, null, 2);
 
     /// <summary>
-    /// Linear-interpolation upsampling by 2 ([batch, C, T] → [batch, C, 2T]): sample 2t keeps x_t shifted a quarter step,
-    /// as torch's interpolate(mode="linear", align_corners=False).
+    /// Linear-interpolation upsampling by 2 ([batch, C, T] → [batch, C, 2T]), the inverse of <see cref="Decimate"/>'s
+    /// sampling grid: out[2t] = x[t], out[2t + 1] = (x[t] + x[t + 1]) / 2, the last value repeated at the end (as the
+    /// paper's resize with aligned corners; torch's align_corners=False would shift every level by half a sample).
     /// </summary>
-    public static Tensor Interpolate(Tensor x) => F.Interpolate(x, scaleFactor: [2.0], mode: "linear");
+    public static Tensor Interpolate(Tensor x)
+    {
+        using var scope = NewScope();
+        long n = x.Size(2);
+        var next = Tensor.Cat([x.Narrow(2, 1, n - 1), x.Narrow(2, n - 1, 1)], 2);                     // x[t + 1], clamped
+        var pairs = Tensor.Stack([x, (x + next) * 0.5], 3);                                            // [batch, C, T, 2]
+        return scope.Keep(pairs.Reshape(x.Size(0), x.Size(1), 2 * n));
+    }
 
     protected override string ExtraRepr() => $"levels={Config.Levels}, resample={Config.Resample}";
 }

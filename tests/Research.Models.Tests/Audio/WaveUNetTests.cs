@@ -36,9 +36,10 @@ public class WaveUNetTests
         using var scope = NewScope();
         var x = Tensor.From(new float[] { 0, 1, 2, 3, 4, 5 }, 1, 1, 6);
         Assert.Equal(new float[] { 0, 2, 4 }, WaveUNet.Decimate(x).Reshape(-1).ToArray<float>());
-        // align_corners = false: output j samples the input at (j + ½)/2 − ½, clamped at the ends.
-        var up = WaveUNet.Interpolate(Tensor.From(new float[] { 0, 4, 8 }, 1, 1, 3)).Reshape(-1).ToArray<float>();
-        Assert.Equal(new float[] { 0, 1, 3, 5, 7, 8 }, up);
+        // Even outputs keep the samples, odd ones are the means of their neighbours (the last repeated).
+        var up = WaveUNet.Interpolate(Tensor.From(new float[] { 0, 4, 8 }, 1, 1, 3));
+        Assert.Equal(new float[] { 0, 2, 4, 6, 8, 8 }, up.Reshape(-1).ToArray<float>());
+        Assert.Equal(new float[] { 0, 4, 8 }, WaveUNet.Decimate(up).Reshape(-1).ToArray<float>());   // the same sampling grid
     }
 
     [Fact]
