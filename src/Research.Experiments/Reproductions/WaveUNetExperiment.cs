@@ -125,6 +125,9 @@ public sealed class WaveUNetExperiment : IExperiment
     public string Title => "Wave-U-Net: multi-scale end-to-end source separation (Stoller, Ewert & Dixon, 2018)";
 
     /// <inheritdoc />
+    public string? Narrower => "espeak speech vs SoX tones at 8 kHz instead of singing voice in music, zero-padded convolutions, 4 levels instead of 12, no spectrogram U-Net";
+
+    /// <inheritdoc />
     public string Claim => "separating espeak speech from SoX tones at 8 kHz, on mixtures of unseen voices, sentences and tone frequencies, " +
         "a Wave-U-Net improves the speech's SI-SDR by at least 5 dB over the mixture and by at least 1 dB more than the same network " +
         "(same parameters) without decimation and interpolation, both with the same steps and learning-rate sweep; mean and every one " +
