@@ -28,10 +28,10 @@ public sealed record TcnSettings(int Delay, int Channels, int KernelSize, double
     double ClipNorm, int EvalBatch, double MaxTcnLossRatio, double MinTcnRecall, double MinLstmLossRatio)
 {
     /// <summary>Random digits to remember (10 in the paper).</summary>
-    public const int Digits = 10;
+    public const int Digits = CopyMemory.Digits;
 
     /// <summary>Digit values 1 … 8 (0 is the blank, 9 the marker).</summary>
-    public const int Symbols = 8;
+    public const int Symbols = CopyMemory.Symbols;
 
     /// <summary>Tokens in and classes out: blank, 8 digits, marker.</summary>
     public const int Vocabulary = Symbols + 2;
@@ -126,7 +126,7 @@ public sealed class TcnExperiment : IExperiment
     /// The loss of the best predictor that remembers nothing: the blank with certainty for the first T + 10 steps
     /// (0 nats each), uniform over the 8 digits for the last 10 (ln 8 each), averaged over all T + 20 steps.
     /// </summary>
-    public static double BaselineLoss(int delay) => TcnSettings.Digits * Math.Log(TcnSettings.Symbols) / (delay + 2 * TcnSettings.Digits);
+    public static double BaselineLoss(int delay) => CopyMemory.BaselineLoss(delay);
 
     /// <summary>A batch of the copy-memory task of length T + 20: tokens and targets int64 [batch, T + 20].</summary>
     public static TaskBatch CopyBatch(int batch, int delay, int seed, Device? device = null)
@@ -151,11 +151,7 @@ public sealed class TcnExperiment : IExperiment
         new(TcnSettings.Vocabulary, TcnSettings.Vocabulary, LstmTagger.HiddenSizeFor(TcnSettings.Vocabulary, TcnSettings.Vocabulary, parameters), dtype: dtype, device: device);
 
     /// <summary>Mean cross-entropy over every step of every sequence: logits [batch, time, classes], targets [batch, time].</summary>
-    public static Tensor CopyLoss(Tensor logits, Tensor targets)
-    {
-        using var scope = NewScope();
-        return scope.Keep(F.CrossEntropy(logits.Reshape(-1, logits.Size(2)), targets.Reshape(-1)));
-    }
+    public static Tensor CopyLoss(Tensor logits, Tensor targets) => CopyMemory.Loss(logits, targets);
 
     /// <summary>Held-out loss and recall of the last 10 steps (the copied digits), in evaluation mode and without gradients.</summary>
     public static CopyScore Score(SequenceTagger model, TaskBatch data)

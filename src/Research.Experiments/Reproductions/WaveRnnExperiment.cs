@@ -23,10 +23,10 @@ public sealed record WaveRnnSettings(int Seeds, double[] LearningRates, int Dela
     int EvalEvery, double MaxWaveLossRatio, double MinDigitGain)
 {
     /// <summary>Copied digits (10, as in the paper).</summary>
-    public const int Digits = 10;
+    public const int Digits = CopyMemory.Digits;
 
     /// <summary>Digit values 1 … 8; 0 is the blank and 9 the marker.</summary>
-    public const int Symbols = 8;
+    public const int Symbols = CopyMemory.Symbols;
 
     /// <summary>Tokens in and classes out on the copy task.</summary>
     public const int Vocabulary = Symbols + 2;
@@ -115,7 +115,7 @@ public sealed class WaveRnnExperiment : IExperiment
         "(smoke: T = 5, 1 seed, lr 3e-3, wRNN ≤ 0.5 × baseline and below both, digits not worse)";
 
     /// <summary>The best predictor that remembers nothing: ln 8 nats on each of the 10 recall steps, 0 elsewhere, per step.</summary>
-    public static double BaselineLoss(int delay) => WaveRnnSettings.Digits * Math.Log(WaveRnnSettings.Symbols) / (delay + 2 * WaveRnnSettings.Digits);
+    public static double BaselineLoss(int delay) => CopyMemory.BaselineLoss(delay);
 
     /// <summary>Copy-memory batch: one-hot inputs float32 [batch, T + 20, 10] and targets int64 [batch, T + 20].</summary>
     public static TaskBatch CopyBatch(int batch, int delay, int seed, Device? device = null)
@@ -129,10 +129,7 @@ public sealed class WaveRnnExperiment : IExperiment
 
     /// <summary>Mean cross-entropy over every step: logits [batch, time, classes], targets [batch, time].</summary>
     public static Tensor CopyLoss(Tensor logits, Tensor targets)
-    {
-        using var scope = NewScope();
-        return scope.Keep(F.CrossEntropy(logits.Flatten(0, 1), targets.Flatten()));
-    }
+        => CopyMemory.Loss(logits, targets);
 
     /// <summary>Digits as sequences: images [n, 1, 8, 8] → [n, 64, 1], one pixel per step in raster order.</summary>
     public static Tensor PixelSequences(Tensor images) => images.Reshape(images.Size(0), -1, 1);
