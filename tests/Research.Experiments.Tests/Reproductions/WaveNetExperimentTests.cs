@@ -30,7 +30,9 @@ public class WaveNetExperimentTests
         Assert.InRange(s.Shallow.ParameterCount / wavenet, 0.9, 1.1);                       // the shallow baseline: one long filter
         Assert.Single(s.Shallow.Dilations);
         Assert.True(s.Shallow.ReceptiveField < s.WaveNet.ReceptiveField && s.Undilated.ReceptiveField < s.Shallow.ReceptiveField);
-        Assert.Equal(["WaveNet", "shallow", "undilated"], s.Models.Select(m => m.Name));
+        string[] trained = s.RequiredNllGap > 0 ? ["WaveNet", "shallow", "undilated"] : ["WaveNet"];  // unchecked baselines are not trained
+        Assert.Equal(trained, s.Models.Select(m => m.Name));
+        Assert.Equal(scale != Scale.Smoke, s.RequiredNllGap > 0);
     }
 
     [Fact]
