@@ -24,8 +24,22 @@ public static class Torch
     /// <summary>libtorch's intra-op threads (default: all cores, or RESEARCH_TORCH_THREADS).</summary>
     public static int NumThreads => NativeMethods.rt_get_num_threads();
 
-    /// <summary>OpenBLAS's own threads (default: as many as libtorch's, or RESEARCH_BLAS_THREADS); 0 when libtorch is not on OpenBLAS.</summary>
+    /// <summary>OpenBLAS's threads (default: as many as libtorch's, or RESEARCH_BLAS_THREADS); 0 when libtorch is not on OpenBLAS.</summary>
     public static int BlasThreads => NativeMethods.rt_get_blas_threads();
+
+    /// <summary>
+    /// How OpenBLAS runs in parallel: "openmp" (Debian's libopenblas0-openmp, loaded in preference when installed: it
+    /// shares libtorch's OpenMP threads), "pthread" (its own pool beside libtorch's), "sequential", or "" when libtorch
+    /// is not on OpenBLAS. RESEARCH_BLAS=system keeps the system's choice.
+    /// </summary>
+    public static string BlasThreading
+    {
+        get
+        {
+            _ = NumThreads;   // loads libtorch (and its BLAS) first
+            return BlasRuntime.Threading();
+        }
+    }
 
     /// <summary>Sets libtorch's intra-op threads and, when given, OpenBLAS's.</summary>
     public static void SetNumThreads(int threads, int? blasThreads = null)

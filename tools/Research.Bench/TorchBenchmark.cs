@@ -35,7 +35,7 @@ public static class TorchBenchmark
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "torch.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
 
-        output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreads} threads), {Environment.ProcessorCount} cores");
+        output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreading}, {BlasThreads} threads), {Environment.ProcessorCount} cores");
         output.WriteLine($"{"benchmark",-64} {"ours ms",10} {"pytorch ms",11} {"ratio",7} {"pytorch+malloc ms",18} {"ratio",7}");
         foreach (var r in rows)
             output.WriteLine($"{r.Name,-64} {r.OursMs,10:F4} {r.PytorchMs,11:F4} {r.Ratio,7:F3} {r.PytorchTunedMallocMs,18:F4} {r.RatioTunedMalloc,7:F3}");

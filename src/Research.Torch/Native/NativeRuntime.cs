@@ -30,6 +30,7 @@ internal static unsafe class NativeRuntime
         lock (s_gate)
         {
             if (s_handle != IntPtr.Zero) return s_handle;
+            BlasRuntime.Preload();
             s_handle = Load(assembly);
             try { Configure(); }
             catch { s_handle = IntPtr.Zero; throw; }   // the next call tries again and reports the same error
