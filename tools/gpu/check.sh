@@ -9,7 +9,8 @@
 #    if CMake cannot configure, it compiles the same sources with the compiler directly;
 # 2. runs the carried runner: the CUDA tests of Research.Torch.Tests, then one experiment end to end on the device;
 # 3. times training steps of WaveNet, GLA and FNO (gpu scale) on CUDA and on the machine's CPU, for the ratio;
-# 4. writes report.md (with the build log's tail on failure), build.log, tests.log, run.log and steps.tsv to $OUT
+# 4. writes report.md (with the build log's tail on failure), build.log, tests.log, run.log, steps.tsv (and, on the
+#    GPU machine, torch.log: what importing PyTorch printed) to $OUT
 #    (default artifacts/gpu/report).
 # Every phase has its own time limit; the whole stays under 8 minutes on one H100.
 # Environment: GPU_CHECK_STEPS / GPU_CHECK_CPU_STEPS (timed steps on CUDA / CPU), GPU_CHECK_SCALE, GPU_CHECK_RUN
@@ -44,14 +45,16 @@ python=$(command -v python3 || true)
 [[ "$mode" == cpu && -x /usr/bin/python3 ]] && python=/usr/bin/python3
 if [[ "$mode" == gpu ]]; then
   [[ -n "$python" ]] || { fail "no python3 to find PyTorch's libtorch"; exit 1; }
-  torch_info=$("$python" -c 'import torch, os; print(torch.__version__, torch.version.cuda, torch.utils.cmake_prefix_path, os.path.dirname(torch.__file__), int(torch._C._GLIBCXX_USE_CXX11_ABI))' 2>&1) \
-    || { fail "PyTorch did not import: $torch_info"; exit 1; }
+  torch_info=$("$python" -c 'import torch, os; print(torch.__version__, torch.version.cuda, torch.utils.cmake_prefix_path, os.path.dirname(torch.__file__), int(torch._C._GLIBCXX_USE_CXX11_ABI))' 2> "$out/torch.log") \
+    || { fail "PyTorch did not import: $(tail -5 "$out/torch.log")"; exit 1; }
   read -r torch_version torch_cuda cmake_prefix torch_root cxx11_abi <<< "$torch_info"
   say "- PyTorch $torch_version (CUDA $torch_cuda) at $torch_root"
   build=$root/artifacts/gpu/build-cuda
   torch_dir=$cmake_prefix/Torch
   steps=${GPU_CHECK_STEPS:-20}; cpu_steps=${GPU_CHECK_CPU_STEPS:-3}; scale=${GPU_CHECK_SCALE:-gpu}; device=cuda
-  if [[ -z "${CUDACXX:-}" && -x /usr/local/cuda/bin/nvcc ]]; then export CUDACXX=/usr/local/cuda/bin/nvcc; fi
+  if [[ -z "${CUDACXX:-}" && -x /usr/local/cuda/bin/nvcc ]]; then
+    export CUDACXX=/usr/local/cuda/bin/nvcc PATH=/usr/local/cuda/bin:$PATH
+  fi
   # PyTorch's CUDA libraries (cuBLAS, cuDNN, ... from its nvidia-* wheels), in case libtorch_cuda's RUNPATH misses one.
   nvidia_libs=$(find "$torch_root/../nvidia" -maxdepth 3 -type d -name lib 2>/dev/null | tr '\n' ':')
   export LD_LIBRARY_PATH="${nvidia_libs}$torch_root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
