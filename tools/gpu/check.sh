@@ -51,7 +51,7 @@ if [[ "$mode" == gpu ]]; then
   say "- PyTorch $torch_version (CUDA $torch_cuda) at $torch_root"
   build=$root/artifacts/gpu/build-cuda
   torch_dir=$cmake_prefix/Torch
-  steps=${GPU_CHECK_STEPS:-20}; cpu_steps=${GPU_CHECK_CPU_STEPS:-3}; scale=${GPU_CHECK_SCALE:-gpu}; device=cuda
+  steps=${GPU_CHECK_STEPS:-20}; cpu_steps=${GPU_CHECK_CPU_STEPS:-2}; scale=${GPU_CHECK_SCALE:-gpu}; device=cuda
   if [[ -z "${CUDACXX:-}" && -x /usr/local/cuda/bin/nvcc ]]; then
     export CUDACXX=/usr/local/cuda/bin/nvcc PATH=/usr/local/cuda/bin:$PATH
   fi
