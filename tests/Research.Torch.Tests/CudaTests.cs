@@ -1,3 +1,5 @@
+using Research.Torch.NN;
+using Research.Torch.Optim;
 using static Research.Torch.Torch;
 
 namespace Research.Torch.Tests;
@@ -45,5 +47,87 @@ public class CudaTests
         using var scope = NewScope();
         Assert.Equal(DeviceType.CUDA, Tensor.Zeros([3], device: Device.Cuda()).Device.Type);
         Assert.Equal(DeviceType.CUDA, Tensor.RandN([3], device: Device.Cuda()).Device.Type);
+    }
+
+    [CudaFact]
+    public void ModulesAndOptimiserStateMoveToTheGpuAndTrainAsOnTheCpu()
+    {
+        using var scope = NewScope();
+        var x = Tensor.RandN([32, 8], DType.Float64);
+        var y = Tensor.RandN([32, 1], DType.Float64);
+        var (cpu, cpuAdam) = Model(seed: 3);
+        var (moved, movedAdam) = Model(seed: 3);
+        using (cpu) using (cpuAdam) using (moved) using (movedAdam)
+        {
+            Step(cpu, cpuAdam, x, y);
+            Step(moved, movedAdam, x, y);
+            moved.To(Device.Cuda());
+            movedAdam.To(Device.Cuda());
+            var weight = moved.Parameters().First();
+            Assert.Equal(DeviceType.CUDA, weight.Device.Type);
+            Assert.Equal(DeviceType.CUDA, movedAdam.StateOf(weight)["exp_avg"].Device.Type);
+            Assert.Equal(DeviceType.CPU, movedAdam.StateOf(weight)["step"].Device.Type);   // as PyTorch keeps it
+            for (int i = 0; i < 3; i++)
+            {
+                Step(cpu, cpuAdam, x, y);
+                Step(moved, movedAdam, x, y);
+            }
+            foreach (var (c, g) in cpu.Parameters().Zip(moved.Parameters()))
+                Assert.True(c.AllClose(g.Cpu(), 1e-10, 1e-10));
+        }
+    }
+
+    private static (Sequential Model, Adam Optimiser) Model(ulong seed)
+    {
+        ManualSeed(seed);
+        var model = new Sequential(new Linear(8, 16, dtype: DType.Float64), new Tanh(), new Linear(16, 1, dtype: DType.Float64));
+        return (model, new Adam(model.Parameters(), lr: 1e-2));
+    }
+
+    private static void Step(Sequential model, Adam optimiser, Tensor x, Tensor y)
+    {
+        using var scope = NewScope();
+        var device = model.Parameters().First().Device;
+        var loss = F.MseLoss(model.Forward(x.To(device)), y.To(device));
+        optimiser.ZeroGrad();
+        loss.Backward();
+        optimiser.Step();
+    }
+
+    [CudaFact]
+    public void MemoryStatisticsFollowAllocations()
+    {
+        long before = Cuda.Memory().Allocated;
+        using (var x = Tensor.Zeros([1 << 20], device: Device.Cuda()))                        // 4 MiB of float32
+            Assert.True(Cuda.Memory().Allocated >= before + (4 << 20));
+        var after = Cuda.Memory();
+        Assert.Equal(before, after.Allocated);
+        Assert.True(after.PeakAllocated >= before + (4 << 20));
+        Assert.True(after.Reserved >= after.Allocated);
+        Cuda.EmptyCache();
+        Assert.True(Cuda.Memory().Reserved <= after.Reserved);
+        Cuda.Synchronize();
+    }
+
+    [CudaFact]
+    public void OutOfMemoryIsAClearExceptionAndTheProcessStaysUsable()
+    {
+        using var scope = NewScope();
+        long before = Cuda.Memory().Allocated;
+        var e = Assert.Throws<InsufficientMemoryException>(() => Tensor.Empty([1L << 40], device: Device.Cuda()));   // 4 TiB
+        Assert.Contains("out of memory", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(before, Cuda.Memory().Allocated);
+        var ones = Tensor.Ones([1024, 1024], device: Device.Cuda());
+        Assert.Equal(1024.0 * 1024.0, ones.Sum().Item<float>());
+    }
+
+    [Fact]
+    public void CudaCallsWithoutAGpuSayWhy()
+    {
+        if (CudaIsAvailable) return;
+        var e = Assert.Throws<TorchArgumentException>(() => Cuda.Memory());
+        Assert.Contains("no CUDA support", e.Message);
+        Assert.Throws<TorchArgumentException>(() => Cuda.Synchronize());
+        Assert.Throws<ArgumentException>(() => Cuda.Memory(Device.CPU));
     }
 }

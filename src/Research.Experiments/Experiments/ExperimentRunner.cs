@@ -25,6 +25,7 @@ public static class ExperimentRunner
         run.Log($"experiment {experiment.Id}: {experiment.Title}. Claim: {experiment.Claim}");
         var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks);
         watch?.Invoke(run.Metrics.Stream);
+        if (device.Type == DeviceType.CUDA) Cuda.ResetPeakMemory(device);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ExperimentResult result;
         try
@@ -34,6 +35,7 @@ public static class ExperimentRunner
         catch (Exception e)
         {
             run.Log($"failed: {e}");
+            LogCudaMemory(run, device);
             run.WriteSummary(new RunSummary("Failed", 0, 0, run.Metrics.Latest(), e.Message, Claim: experiment.Claim, ClaimPassed: false, ClaimDetail: e.Message));
             Record(experiment, run, scale, device, false, "Failed", [], clock.Elapsed.TotalSeconds, e.Message).Write();
             throw;
@@ -41,12 +43,26 @@ public static class ExperimentRunner
         var t = result.Training;
         var metrics = run.Metrics.Latest();
         foreach (var (k, v) in result.Metrics) metrics[k] = v;
+        foreach (var (k, v) in LogCudaMemory(run, device)) metrics[k] = v;
         run.WriteSummary(new RunSummary(t?.Status.ToString() ?? "Completed", t?.Steps ?? 0, t?.Seconds ?? 0, metrics, t?.Message,
             BestValue: t?.BestValue, BestStep: t?.BestValue is null ? null : t.BestStep,
             Claim: experiment.Claim, ClaimPassed: result.ClaimHolds, ClaimDetail: result.Detail));
         Record(experiment, run, scale, device, result.ClaimHolds, "Completed", result.Conditions, clock.Elapsed.TotalSeconds).Write();
         run.Log($"claim {(result.ClaimHolds ? "holds" : "does not hold")}: {result.Detail}");
         return (result, run.Directory);
+    }
+
+    /// <summary>On a CUDA device: logs the allocator's memory and returns its peaks in MiB as summary metrics (cuda/…).</summary>
+    private static Dictionary<string, double> LogCudaMemory(Run run, Device device)
+    {
+        if (device.Type != DeviceType.CUDA) return [];
+        var memory = Cuda.Memory(device);
+        run.Log($"CUDA memory on {device}: {memory}");
+        return new Dictionary<string, double>
+        {
+            ["cuda/peak_allocated_mib"] = memory.PeakAllocated / 1048576.0,
+            ["cuda/peak_reserved_mib"] = memory.PeakReserved / 1048576.0,
+        };
     }
 
     private static ClaimRecord Record(IExperiment experiment, Run run, Scale scale, Device device, bool holds, string status,

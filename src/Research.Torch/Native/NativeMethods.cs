@@ -82,6 +82,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int rt_get_num_threads();
     [LibraryImport(Lib)] internal static partial IntPtr rt_blas_info();
     [LibraryImport(Lib)] internal static partial int rt_cuda_device_count();
+    [LibraryImport(Lib)] internal static partial int rt_cuda_memory(int device, long* stats);
+    [LibraryImport(Lib)] internal static partial int rt_cuda_reset_peak_memory(int device);
+    [LibraryImport(Lib)] internal static partial int rt_cuda_empty_cache();
+    [LibraryImport(Lib)] internal static partial int rt_cuda_synchronize(int device);
     [LibraryImport(Lib)] internal static partial IntPtr rt_torch_version();
     [LibraryImport(Lib)] internal static partial IntPtr rt_build_config();
 

@@ -95,6 +95,24 @@ public abstract class Optimizer : IDisposable
         return step.Item<float>();
     }
 
+    /// <summary>
+    /// Moves the state tensors (e.g. Adam's moments) to <paramref name="device"/> in place, as the parameters moved with
+    /// <c>Module.To</c>; "step" counters stay on the CPU, as in PyTorch. Returns this.
+    /// </summary>
+    public Optimizer To(Device device)
+    {
+        using var noGrad = NoGrad();
+        foreach (var state in _state.Values)
+            foreach (var (key, t) in state)
+            {
+                if (key == "step") continue;
+                var moved = t.To(device);
+                if (moved.IsSameAs(t)) moved.Dispose();
+                else t.TakeNative(moved);
+            }
+        return this;
+    }
+
     /// <summary>The state of one parameter (empty before its first update).</summary>
     public IReadOnlyDictionary<string, Tensor> StateOf(Tensor parameter) =>
         _state.TryGetValue(parameter, out var s) ? s : new Dictionary<string, Tensor>();

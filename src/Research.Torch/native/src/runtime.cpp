@@ -5,6 +5,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <ATen/core/Generator.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <dlfcn.h>
 #include <malloc.h>
 
@@ -17,10 +18,17 @@ namespace {
 using WarningFn = void (*)(const char* message);
 WarningFn g_warning = nullptr;
 
+// libtorch 2 passes a c10::Warning and moved set_warning_handler into c10::WarningUtils.
 struct ManagedWarningHandler : public c10::WarningHandler {
+#if RT_TORCH2
+  void process(const c10::Warning& warning) override {
+    if (g_warning) g_warning(warning.msg().c_str());
+  }
+#else
   void process(const c10::SourceLocation& loc, const std::string& msg, const bool verbatim) override {
     if (g_warning) g_warning(msg.c_str());
   }
+#endif
 };
 ManagedWarningHandler g_handler;
 
@@ -35,7 +43,11 @@ RT_API void rt_init(int32_t tune_malloc) {
   }
 }
 
+#if RT_TORCH2
+void rt_install_warning_handler() { c10::WarningUtils::set_warning_handler(&g_handler); }
+#else
 void rt_install_warning_handler() { c10::Warning::set_warning_handler(&g_handler); }
+#endif
 
 RT_API void rt_set_warning_callback(WarningFn fn) {
   g_warning = fn;
@@ -73,9 +85,11 @@ RT_API const char* rt_blas_info() {
   return "";
 }
 
+// Through the device-guard registry (stable from 1.13 to 2.x): 0 unless libtorch_cuda is loaded and sees a GPU.
 RT_API int32_t rt_cuda_device_count() {
   try {
-    return at::globalContext().hasCUDA() ? static_cast<int32_t>(at::detail::getCUDAHooks().getNumGPUs()) : 0;
+    if (!c10::impl::hasDeviceGuardImpl(c10::DeviceType::CUDA)) return 0;
+    return static_cast<int32_t>(c10::impl::getDeviceGuardImpl(c10::DeviceType::CUDA)->deviceCount());
   } catch (...) {
     return 0;
   }

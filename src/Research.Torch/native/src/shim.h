@@ -3,10 +3,18 @@
 // C++ exception cross the boundary; the message is kept per thread for rt_last_error().
 #pragma once
 #include <ATen/core/Tensor.h>
+#include <torch/csrc/api/include/torch/version.h>
+#if __has_include(<c10/util/Optional.h>)
+#include <c10/util/Optional.h>  // c10::optional: its own type in 1.13, an alias of std::optional in newer libtorch
+#endif
 #include <cstdint>
 #include <string>
 
 #define RT_API extern "C" __attribute__((visibility("default")))
+
+// The shim builds against libtorch 1.13 (Debian) and 2.x (a CUDA build). The few APIs that changed between them are
+// chosen by this one test; RT_WITH_CUDA (set by CMakeLists.txt for a CUDA libtorch) adds the CUDA-only entry points.
+#define RT_TORCH2 (TORCH_VERSION_MAJOR >= 2)
 
 enum RtErrorKind : int32_t {
   RT_OK = 0,
