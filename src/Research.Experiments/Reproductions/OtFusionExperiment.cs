@@ -1,5 +1,6 @@
 using System.Globalization;
 using Research.Experiments.Data;
+using Research.Models.Dynamics;
 using Research.Models.WeightSpace;
 using Research.Torch;
 using Research.Torch.NN;
@@ -217,8 +218,8 @@ public sealed class OtFusionExperiment : IExperiment
         using var noGrad = NoGrad();
         int middle = Sizes.Length / 2 - 1;
         var ha = a.HiddenActivations(x)[middle];
-        double[][] Rows(double[,] r) => Enumerable.Range(0, r.GetLength(0)).Select(i => Enumerable.Range(0, r.GetLength(1)).Select(j => r[i, j]).ToArray()).ToArray();
-        return (Rows(UnitCorrelations(ha, b.HiddenActivations(x)[middle])), Rows(UnitCorrelations(ha, aligned.HiddenActivations(x)[middle])));
+        return (UnitMatching.Rows(UnitMatching.Correlations(ha, b.HiddenActivations(x)[middle])),
+            UnitMatching.Rows(UnitMatching.Correlations(ha, aligned.HiddenActivations(x)[middle])));
     }
 
     /// <summary>Test loss and accuracy at <paramref name="points"/> evenly spaced t ∈ [0, 1] of θ(t) = (1 − t)θ_a + tθ_b.</summary>
@@ -255,17 +256,4 @@ public sealed class OtFusionExperiment : IExperiment
 
     /// <summary>The point of the path closest to t = ½.</summary>
     public static PathPoint Midpoint(IReadOnlyList<PathPoint> path) => path.MinBy(p => Math.Abs(p.T - 0.5));
-
-    /// <summary>Pearson correlations [unit of A, unit of B] of activations [samples, units]; a constant unit correlates 0 with everything.</summary>
-    public static double[,] UnitCorrelations(Tensor ha, Tensor hb)
-    {
-        using var scope = NewScope();
-        Tensor Standardise(Tensor h)
-        {
-            var c = h.Double() - h.Double().Mean(0, keepDim: true);
-            var sd = c.Square().Mean(0, keepDim: true).Sqrt();
-            return c / sd.Clamp(min: 1e-12);
-        }
-        return (Standardise(ha).T.Matmul(Standardise(hb)) / (double)ha.Size(0)).Cpu().Contiguous().ToArray2D<double>();
-    }
 }
