@@ -15,7 +15,7 @@ namespace Research.Models.LocalLearning;
 ///   m_l = norm(log(medium(s_l) + ε))                   the measured intensity, standardised per example (no gradient)
 ///   h_l = relu(W_l m_l + b_l)                          the only trainable parameters: W_l, b_l
 ///   s_{l+1} = A tanh(√M h_l / ‖h_l‖)                   the next layer is driven by the direction of h_l (detached)
-///   G_l = Σ_j h_{l,j}²,   loss_l = softplus(θ − G_l⁺) + softplus(G_l⁻ − θ)       ⁺: the true label, ⁻: a wrong one
+///   G_l = (1/M) Σ_j h_{l,j}²,   loss_l = softplus(θ − G_l⁺) + softplus(G_l⁻ − θ)       ⁺: the true label, ⁻: a wrong one
 ///   prediction = arg max_y Σ_l G_l(x, y)
 /// </code>
 /// With <c>inSilico: true</c> the same network runs through a <see cref="WaveMediumTwin"/> with the graph kept, so it can
@@ -124,8 +124,8 @@ public sealed class PhysicalForwardForward : Module
         return h;
     }
 
-    /// <summary>G = Σ_j h_j², per example: [batch, M] → [batch].</summary>
-    public static Tensor Goodness(Tensor h) => h.Square().Sum(1);
+    /// <summary>G = (1/M) Σ_j h_j², the sum of squared activities per unit (so θ does not scale with the width): [batch, M] → [batch].</summary>
+    public static Tensor Goodness(Tensor h) => h.Square().Mean(1);
 
     /// <summary>The forward-forward loss of one layer: mean softplus(θ − G⁺) + mean softplus(G⁻ − θ).</summary>
     public static Tensor LayerLoss(Tensor positive, Tensor negative, double threshold)

@@ -45,12 +45,12 @@ public class PhysicalForwardForwardTests
     [Fact]
     public void LayerLossEqualsItsDefinition()
     {
-        // loss = mean softplus(θ − G⁺) + mean softplus(G⁻ − θ), G = Σ_j h_j².
+        // loss = mean softplus(θ − G⁺) + mean softplus(G⁻ − θ), G = (1/M) Σ_j h_j².
         using var scope = NewScope();
         double[,] hp = { { 1.0, 2.0 }, { 0.5, -0.5 } }, hn = { { 0.0, 3.0 }, { 1.0, 1.0 } };
-        const double theta = 2.5;
+        const double theta = 2.0;
         static double Softplus(double z) => Math.Log(1 + Math.Exp(z));
-        double[] gp = [5.0, 0.5], gn = [9.0, 2.0];
+        double[] gp = [2.5, 0.25], gn = [4.5, 1.0];
         double expected = (Softplus(theta - gp[0]) + Softplus(theta - gp[1])) / 2 + (Softplus(gn[0] - theta) + Softplus(gn[1] - theta)) / 2;
         var positive = PhysicalForwardForward.Goodness(Tensor.From(hp.Cast<double>().ToArray(), 2, 2));
         var negative = PhysicalForwardForward.Goodness(Tensor.From(hn.Cast<double>().ToArray(), 2, 2));
