@@ -106,7 +106,7 @@ public sealed class FfPhysicalExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var seeds = context.Seeds(smoke: 1, cpu: 5, gpu: 5);
-        int steps = context.ByScale(80, 1200, 3000), evaluations = context.ByScale(2, 12, 15);
+        int steps = context.ByScale(60, 1200, 3000), evaluations = context.ByScale(1, 12, 15);
         double[] rates = context.ByScale<double[]>([3e-3], [1e-3, 3e-3, 1e-2, 3e-2], [1e-3, 3e-3, 1e-2, 3e-2]);
         var (trainAll, test) = Sklearn.Digits().Split(0.2, seed: 0);
         var (fit, validation) = trainAll.Split(0.2, seed: 1);
