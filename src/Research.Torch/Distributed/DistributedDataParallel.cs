@@ -26,15 +26,16 @@ public sealed unsafe class DistributedDataParallel : IDisposable
     public DistributedDataParallel(ProcessGroup group, IEnumerable<Tensor> parameters, IEnumerable<Tensor>? buffers = null, double bucketCapMB = 25)
     {
         Group = group;
-        Parameters = parameters.ToArray();
-        if (Parameters.Count == 0) throw new ArgumentException("data-parallel training needs at least one parameter", nameof(parameters));
+        var all = parameters.ToArray();
+        if (all.Length == 0) throw new ArgumentException("data-parallel training needs at least one parameter", nameof(parameters));
         using (Torch.NoGrad())
-            group.BroadcastCoalesced([.. Parameters, .. buffers ?? []]);
-        var handles = Parameters.Select(p => p.Handle).ToArray();
+            group.BroadcastCoalesced([.. all, .. buffers ?? []]);
+        // The reducer keeps its own references to the parameters: the handles given here may be freed after the call.
+        var handles = all.Select(p => p.Handle).ToArray();
         long cap = (long)(bucketCapMB * (1 << 20));
         fixed (IntPtr* p = handles)
             NativeRuntime.Check(NativeMethods.rt_dist_reducer_new(group.Handle, p, handles.Length, cap, FirstBucketBytes, out _reducer));
-        GC.KeepAlive(Parameters);
+        GC.KeepAlive(all);
     }
 
     /// <summary>PyTorch's first bucket (1 MiB): small, so the first all-reduce starts early in backward.</summary>
@@ -45,9 +46,6 @@ public sealed unsafe class DistributedDataParallel : IDisposable
 
     /// <summary>The wrapped module, when a module was wrapped.</summary>
     public Module? Module { get; }
-
-    /// <summary>The tensors whose gradients are averaged.</summary>
-    public IReadOnlyList<Tensor> Parameters { get; }
 
     /// <summary>Arms the gradient hooks for the next backward (PyTorch's DDP does this in its forward).</summary>
     public void PrepareForBackward() =>
