@@ -25,7 +25,7 @@ internal static class DataParallelLauncher
         int world = nproc * nodes;
         stdout.WriteLine(nodes == 1
             ? $"world size {world}: {nproc} local processes, store at {addr}:{port}"
-            : $"world size {world}: {nproc} processes on node {node} of {nodes}, store at {addr}:{port}");
+            : $"world size {world}: {nproc} {(nproc == 1 ? "process" : "processes")} on node {node} of {nodes}, store at {addr}:{port}");
         stdout.Flush();
 
         var ranks = new List<Process>();
