@@ -22,7 +22,7 @@ public class DataParallelCliTests
     }
 
     [Fact]
-    public void TwoMachinesOnLoopbackJoinOneJobThroughTheEnvironment()
+    public async Task TwoMachinesOnLoopbackJoinOneJobThroughTheEnvironment()
     {
         // Two launchers, as on two machines: NODE_RANK 0 runs rank 0, which hosts the store at MASTER_ADDR:MASTER_PORT.
         using var dir = new TempDirectory();
@@ -41,7 +41,7 @@ public class DataParallelCliTests
             Assert.Contains("world size 2: 1 process on node 0 of 2", stdout);
             Assert.Contains("claim HOLDS", stdout);
             Assert.True(second.WaitForExit(120_000), "the second node did not finish");
-            Assert.True(second.ExitCode == 0, $"second node: exit {second.ExitCode}\n{secondOut.Result}\n{secondErr.Result}");
+            Assert.True(second.ExitCode == 0, $"second node: exit {second.ExitCode}\n{await secondOut}\n{await secondErr}");
             Assert.Single(Directory.GetDirectories(Path.Combine(dir.Path, "digits-logreg")));
         }
         finally

@@ -154,6 +154,19 @@ public class DistributedTests
         Assert.Contains("without NCCL", e.Message);
     }
 
+    [CudaFact]
+    public void NcclGroupOfOneAllReducesACudaTensor()
+    {
+        Assert.True(ProcessGroup.NcclAvailable, "a CUDA libtorch, but the shim was built without NCCL (nccl.h not found by CMake)");
+        using var store = Store.Tcp("127.0.0.1", 0, isServer: true, worldSize: 1, TimeSpan.FromSeconds(60));
+        using var group = ProcessGroup.Nccl(store, 0, 1);
+        using var scope = NewScope();
+        var t = Tensor.Arange(4, DType.Float64).To(Device.Cuda());
+        group.AllReduce(t);
+        group.Broadcast(t);
+        Assert.Equal([0.0, 1.0, 2.0, 3.0], t.Cpu().ToArray<double>());
+    }
+
     [Fact]
     public void EnvironmentVariablesAreReadAsTorchrunWritesThem()
     {

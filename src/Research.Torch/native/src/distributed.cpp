@@ -2,6 +2,11 @@
 // that ship it), collectives, and c10d's Reducer, the engine behind PyTorch's DistributedDataParallel (bucketed
 // gradient averaging that runs from autograd hooks while backward is still going).
 // The c10d headers are included here only: they pull in Gloo's headers (libgloo-dev) and ATen's full API.
+// CMakeLists.txt defines RT_WITH_C10D where they can be used: libtorch 1.x's c10d API (2.x split process groups into
+// ProcessGroup + Backend) with Gloo's headers present. Elsewhere the entry points report that plainly.
+#include "shim.h"
+
+#ifdef RT_WITH_C10D
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -13,9 +18,6 @@
 #endif
 
 #include <chrono>
-#include <cstring>
-
-#include "shim.h"
 
 namespace {
 
@@ -280,3 +282,20 @@ RT_API void rt_dist_reducer_free(void* reducer) {
     // ~Reducer may throw when a reduction failed (a peer died); the handle is gone either way.
   }
 }
+
+#else
+
+namespace {
+int32_t not_bound() {
+  rt_set_error(RT_NOT_IMPLEMENTED,
+               "distributed training is not bound in this build of the shim: it needs libtorch 1.x's c10d API and Gloo's "
+               "headers (libgloo-dev); see docs/distributed.md");
+  return RT_NOT_IMPLEMENTED;
+}
+}  // namespace
+
+RT_API int32_t rt_dist_nccl_available() { return 0; }
+RT_API int32_t rt_dist_store_tcp(const char*, int32_t, int32_t, int32_t, int64_t, void**) { return not_bound(); }
+RT_API int32_t rt_dist_store_file(const char*, int32_t, int64_t, void**) { return not_bound(); }
+
+#endif
