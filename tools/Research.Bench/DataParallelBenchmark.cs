@@ -11,7 +11,9 @@ namespace Research.Bench;
 /// <summary>
 /// One data-parallel training step (MLP 256→1024→1024→10, global batch 512, float32, SGD) in one process vs two
 /// processes on Gloo over loopback, each with half the batch and its share of the cores; Research.Torch and PyTorch side
-/// by side, rounds alternating so that a busy machine slows both alike (each keeps its best median).
+/// by side, rounds alternating so that a busy machine slows both alike (each keeps its best median). One process with one
+/// thread is the baseline that separates what data parallelism gains from what a multi-threaded process loses on a
+/// machine whose cores are busy (OpenMP threads waiting at barriers for a descheduled sibling).
 /// </summary>
 public static class DataParallelBenchmark
 {
@@ -23,6 +25,7 @@ public static class DataParallelBenchmark
         var configs = new (string Name, int World, int Threads, double BucketMB)[]
         {
             ($"1 process, {cores} threads, batch 512", 1, cores, 25),
+            ("1 process, 1 thread, batch 512", 1, 1, 25),
             ($"2 processes x {Math.Max(1, cores / 2)} thread(s), batch 256 each, 25 MB buckets", 2, Math.Max(1, cores / 2), 25),
             ($"2 processes x {Math.Max(1, cores / 2)} thread(s), 0.5 MB buckets (more overlap with backward)", 2, Math.Max(1, cores / 2), 0.5),
         };
