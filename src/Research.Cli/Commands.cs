@@ -1,6 +1,7 @@
 using System.Globalization;
 using Research.Experiments;
 using Research.Torch;
+using Research.Torch.Distributed;
 
 namespace Research.Cli;
 
@@ -19,8 +20,12 @@ public static class Commands
     private const string Help = """
         usage:
           research list [--runs DIR]                      experiments with family, title, claim and their last result
-          research run <id> [--scale smoke|cpu|gpu] [--device cpu|cuda] [--seed N] [--runs DIR]
-                                                          train headlessly; exit code 0 iff the claim holds
+          research run <id> [--scale smoke|cpu|gpu] [--device cpu|cuda] [--seed N] [--runs DIR] [--nproc N]
+                                                          train headlessly; exit code 0 iff the claim holds.
+                                                          --nproc N: data-parallel over N local processes (Gloo; NCCL
+                                                          with --device cuda); with NNODES, NODE_RANK, MASTER_ADDR and
+                                                          MASTER_PORT set, N per machine. A process started with torchrun's
+                                                          RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT joins that job.
           research runs [experiment] [--runs DIR]         compare runs: differing settings and final metrics
           research bench [--out DIR]                      Research.Torch vs PyTorch (same libtorch), side by side;
                                                           writes DIR/artifacts/bench/torch.json (DIR: current folder)
@@ -129,8 +134,18 @@ public static class Commands
 
     private static int RunExperiment(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var (positional, options) = Parse(args, "--scale", "--device", "--seed", "--runs");
+        var (positional, options) = Parse(args, "--scale", "--device", "--seed", "--runs", "--nproc");
         if (positional.Count != 1) throw new UsageException("run needs exactly one experiment id");
+        if (options.TryGetValue("--nproc", out var nprocText))
+        {
+            if (!int.TryParse(nprocText, NumberStyles.None, CultureInfo.InvariantCulture, out var nproc) || nproc < 1)
+                throw new UsageException($"--nproc must be a positive integer, not '{nprocText}'");
+            if (nproc > 1 || Environment.GetEnvironmentVariable("NNODES") is not (null or "" or "1"))
+            {
+                try { return DataParallelLauncher.Launch(nproc, WithoutOption(args, "--nproc"), stdout, stderr); }
+                catch (InvalidOperationException e) { throw new UsageException(e.Message); }
+            }
+        }
         var experiment = ExperimentRegistry.Find(positional[0])
             ?? throw new UsageException($"no experiment '{positional[0]}'; known: {string.Join(", ", ExperimentRegistry.All.Select(e => e.Id))}");
         Scale scale;
@@ -144,6 +159,10 @@ public static class Commands
             stderr.WriteLine($"research: --device {device} was requested, but the loaded libtorch has no CUDA support or sees no GPU");
             return Usage;
         }
+        DistributedEnvironment? rank;
+        try { rank = DistributedEnvironment.FromVariables(); }
+        catch (InvalidOperationException e) { throw new UsageException(e.Message); }
+        if (rank is not null && device.Type == DeviceType.CUDA) device = new Device(DeviceType.CUDA, rank.LocalRank);
         ulong seed = options.TryGetValue("--seed", out var seedText)
             ? ulong.TryParse(seedText, NumberStyles.None, CultureInfo.InvariantCulture, out var s2) ? s2 : throw new UsageException($"--seed must be a non-negative integer, not '{seedText}'")
             : 0;
@@ -157,12 +176,15 @@ public static class Commands
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        using var group = rank is null ? null : ProcessGroup.Init(device.Type == DeviceType.CUDA ? Backend.Nccl : Backend.Gloo, rank);
+        if (group is { Rank: > 0 }) stdout = TextWriter.Null;   // rank 0 speaks for the job
         try
         {
+            if (group is not null) stdout.WriteLine($"data-parallel: rank {group.Rank} of world size {group.Size} ({group.Backend})");
             stdout.WriteLine($"{experiment.Id}: {experiment.Title}");
             stdout.WriteLine($"claim: {experiment.Claim}");
             var (result, dir) = ExperimentRunner.Run(experiment, scale, device, seed, options.GetValueOrDefault("--runs"), cts.Token,
-                [new ConsoleProgress(stderr)]);
+                group is { Rank: > 0 } ? [] : [new ConsoleProgress(stderr)], group: group);
             stdout.WriteLine($"run directory: {dir}");
             stdout.WriteLine($"claim {(result.ClaimHolds ? "HOLDS" : "DOES NOT HOLD")}: {result.Detail}");
             if (result.Training?.Status == TrainingStatus.Interrupted) return Interrupted;
@@ -186,6 +208,18 @@ public static class Commands
         }
         stdout.Write(RunComparison.Compare(runs).ToTextTable());
         return 0;
+    }
+
+    private static string[] WithoutOption(string[] args, string option)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == option) { i++; continue; }
+            if (args[i].StartsWith(option + "=", StringComparison.Ordinal)) continue;
+            kept.Add(args[i]);
+        }
+        return [.. kept];
     }
 
     private static (List<string> Positional, Dictionary<string, string> Options) Parse(string[] args, params string[] known)

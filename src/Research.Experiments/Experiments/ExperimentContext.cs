@@ -7,8 +7,9 @@ public sealed class ExperimentContext
 {
     /// <summary>Creates a context around a run.</summary>
     public ExperimentContext(Run run, Scale scale, Device device, ulong seed = 0, CancellationToken cancellation = default,
-        IEnumerable<ITrainerCallback>? callbacks = null)
+        IEnumerable<ITrainerCallback>? callbacks = null, Research.Torch.Distributed.ProcessGroup? group = null)
     {
+        Group = group;
         Run = run;
         Scale = scale;
         Device = device;
@@ -41,6 +42,9 @@ public sealed class ExperimentContext
     /// <summary>Callbacks every trainer made through <see cref="CreateTrainer"/> gets (e.g. a progress bar).</summary>
     public IReadOnlyList<ITrainerCallback> Callbacks { get; }
 
+    /// <summary>The data-parallel group this run is one rank of (null: one process); trainers made here train over it.</summary>
+    public Research.Torch.Distributed.ProcessGroup? Group { get; }
+
     /// <summary>Picks a value by scale.</summary>
     public T ByScale<T>(T smoke, T cpu, T gpu) => Scale switch { Scale.Smoke => smoke, Scale.Cpu => cpu, _ => gpu };
 
@@ -61,7 +65,7 @@ public sealed class ExperimentContext
     /// </summary>
     public Trainer CreateTrainer(TrainerOptions options, ulong? seed = null)
     {
-        var trainer = new Trainer(options with { Seed = seed ?? Seed, Cancellation = Cancellation });
+        var trainer = new Trainer(options with { Seed = seed ?? Seed, Cancellation = Cancellation, Group = options.Group ?? Group });
         trainer.Callbacks.AddRange(Callbacks);
         return trainer;
     }

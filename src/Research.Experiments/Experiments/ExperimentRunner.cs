@@ -12,18 +12,33 @@ public static class ExperimentRunner
     /// Runs <paramref name="experiment"/> at <paramref name="scale"/> on <paramref name="device"/>. <paramref name="watch"/> gets
     /// the run's metric stream before the experiment starts: a notebook binds its live views there
     /// (<c>watch: metrics =&gt; curve.Follow(metrics)</c>), so the notebook and <c>research run</c> run the same code.
+    /// With a data-parallel <c>group</c>, this process is one of its ranks: rank 0 writes the run directory and the claim
+    /// record, the other ranks run in a temporary directory that is removed afterwards.
     /// </summary>
     /// <returns>The result and the run (disposed; read it through its directory).</returns>
     public static (ExperimentResult Result, string RunDirectory) Run(IExperiment experiment, Scale scale, Device device, ulong seed = 0,
         string? root = null, CancellationToken cancellation = default, IEnumerable<ITrainerCallback>? callbacks = null, object? hyperparameters = null,
-        Action<MetricStream>? watch = null)
+        Action<MetricStream>? watch = null, Research.Torch.Distributed.ProcessGroup? group = null)
+    {
+        if (group is { Rank: > 0 })
+        {
+            var scratch = Directory.CreateTempSubdirectory($"research-rank{group.Rank}-").FullName;
+            try { return RunIn(experiment, scale, device, seed, scratch, cancellation, callbacks, hyperparameters, watch, group); }
+            finally { Directory.Delete(scratch, recursive: true); }
+        }
+        return RunIn(experiment, scale, device, seed, root, cancellation, callbacks, hyperparameters, watch, group);
+    }
+
+    private static (ExperimentResult Result, string RunDirectory) RunIn(IExperiment experiment, Scale scale, Device device, ulong seed,
+        string? root, CancellationToken cancellation, IEnumerable<ITrainerCallback>? callbacks, object? hyperparameters,
+        Action<MetricStream>? watch, Research.Torch.Distributed.ProcessGroup? group)
     {
         var settings = new Dictionary<string, object?> { ["scale"] = scale.ToString().ToLowerInvariant() };
         if (hyperparameters is not null)
             foreach (var (k, v) in RunConfig.ToJson(hyperparameters)) settings[k] = v;
         using var run = Experiments.Run.Create(experiment.Id, settings, seed, scale.ToString().ToLowerInvariant(), device, root);
         run.Log($"experiment {experiment.Id}: {experiment.Title}. Claim: {experiment.Claim}");
-        var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks);
+        var context = new ExperimentContext(run, scale, device, seed, cancellation, callbacks, group);
         watch?.Invoke(run.Metrics.Stream);
         if (device.Type == DeviceType.CUDA) Cuda.ResetPeakMemory(device);
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -3,9 +3,10 @@ using Research.Torch;
 namespace Research.Experiments;
 
 /// <summary>Mini-batches (x, y) of two tensors indexed along dimension 0 by an <see cref="EpochSampler"/>.</summary>
-public sealed class TensorBatches : IBatchSource<(Tensor X, Tensor Y)>
+public sealed class TensorBatches : IShardedBatchSource<(Tensor X, Tensor Y)>
 {
     private readonly Tensor _x, _y;
+    private readonly Research.Torch.Distributed.DistributedSampler? _shard;
 
     /// <summary>Batches of <paramref name="x"/> and <paramref name="y"/> (the caller keeps ownership of both).</summary>
     public TensorBatches(Tensor x, Tensor y, int batchSize, ulong seed, bool shuffle = true)
@@ -16,15 +17,24 @@ public sealed class TensorBatches : IBatchSource<(Tensor X, Tensor Y)>
         Sampler = new EpochSampler((int)x.Size(0), batchSize, seed, shuffle);
     }
 
+    private TensorBatches(TensorBatches all, Research.Torch.Distributed.DistributedSampler shard)
+    {
+        (_x, _y, Sampler, _shard) = (all._x, all._y, all.Sampler, shard);
+    }
+
     /// <summary>The index sampler.</summary>
     public EpochSampler Sampler { get; }
 
     /// <inheritdoc />
     public (Tensor X, Tensor Y) Get(long step)
     {
-        using var index = Tensor.From(Sampler.Indices(step).Select(i => (long)i).ToArray());
+        var indices = Sampler.Indices(step);
+        using var index = Tensor.From((_shard is null ? indices : _shard.Shard(indices)).Select(i => (long)i).ToArray());
         return (_x.IndexSelect(0, index), _y.IndexSelect(0, index));
     }
+
+    /// <inheritdoc />
+    public IBatchSource<(Tensor X, Tensor Y)> ForRank(Research.Torch.Distributed.DistributedSampler sampler) => new TensorBatches(this, sampler);
 }
 
 /// <summary>A batch source from a function of the step (e.g. freshly generated synthetic data).</summary>

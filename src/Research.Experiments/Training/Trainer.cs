@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Research.Torch;
+using Research.Torch.Distributed;
 using static Research.Torch.Torch;
 
 namespace Research.Experiments;
@@ -59,6 +60,15 @@ public sealed class Trainer(TrainerOptions options)
             run?.Log($"resumed from {resume.Info.Directory} at step {done}{(p.PartialStep ? " (saved mid-step: not an exact continuation)" : "")}");
         }
 
+        var group = o.Group is { Size: > 1 } g ? g : null;
+        using var parallel = group is null ? null : StartDataParallel(group, state, run);
+        if (group is not null)
+        {
+            if (group.Rank != 0) checkpoints = null;
+            if (data is IShardedBatchSource<TBatch> sharded) data = sharded.ForRank(new DistributedSampler(group));
+            else run?.Log("data-parallel: this batch source cannot be sharded, so every rank trains on the same batches");
+        }
+
         foreach (var c in Callbacks) c.OnStart(done, o.MaxSteps);
         run?.Log($"training steps {done}..{o.MaxSteps}, seed {o.Seed}, threads {NumThreads}");
 
@@ -113,6 +123,7 @@ public sealed class Trainer(TrainerOptions options)
                 if (o.ReseedEveryStep) ManualSeed(stepSeed);
                 var ctx = new StepContext(index, o.LearningRate(index), stepSeed, o.ClipGradNorm, o.Cancellation);
                 var batch = data.Get(index);
+                if (parallel is not null && IsGradEnabled) parallel.PrepareForBackward();
                 result = step(batch, ctx);
                 if (ctx.Extra.Count > 0)
                 {
@@ -149,6 +160,7 @@ public sealed class Trainer(TrainerOptions options)
             done = index + 1;
             if (o.LogEvery > 0 && done % o.LogEvery == 0)
             {
+                if (group is not null) result = Averaged(group, result);
                 if (result.Loss is { } loss) Record(done, "train/loss", loss);
                 if (result.Metrics is not null) foreach (var (k, v) in result.Metrics) Record(done, k.Contains('/') ? k : "train/" + k, v);
                 Record(done, "train/lr", o.LearningRate(index));
@@ -163,6 +175,7 @@ public sealed class Trainer(TrainerOptions options)
                 using (NoGrad())
                     metrics = evaluate(done);
                 var named = metrics.ToDictionary(kv => kv.Key.Contains('/') ? kv.Key : "eval/" + kv.Key, kv => kv.Value);
+                if (group is not null) named = group.Average(named);   // the same values, hence the same decisions, on every rank
                 foreach (var (k, v) in named) Record(done, k, v);
                 foreach (var c in Callbacks) c.OnEvaluate(done, named);
                 if (o.Monitor is { } m && named.TryGetValue(m, out var value))
@@ -188,6 +201,27 @@ public sealed class Trainer(TrainerOptions options)
     public TrainingResult Fit(IStateful state, Func<StepContext, StepResult> step, Func<long, IReadOnlyDictionary<string, double>>? evaluate = null,
         Run? run = null, CheckpointStore? checkpoints = null, LoadedCheckpoint? resume = null) =>
         Fit(state, new FuncBatches<int>(_ => 0), (_, ctx) => step(ctx), evaluate, run, checkpoints, resume);
+
+    /// <summary>Copies rank 0's state to every rank and hooks the trainable tensors' gradients for averaging.</summary>
+    private static DistributedDataParallel StartDataParallel(ProcessGroup group, IStateful state, Run? run)
+    {
+        using var scope = NewScope();
+        var tensors = state.StateDict().Values.ToArray();
+        var trainable = tensors.Where(t => t.RequiresGrad && t.IsLeaf).ToArray();
+        var parallel = new DistributedDataParallel(group, trainable, tensors.Where(t => !trainable.Contains(t)));
+        run?.Log($"data-parallel: rank {group.Rank} of {group.Size} ({group.Backend}), {trainable.Length} trainable tensors");
+        return parallel;
+    }
+
+    /// <summary>The step's loss and metrics averaged over the ranks.</summary>
+    private static StepResult Averaged(ProcessGroup group, StepResult result)
+    {
+        var values = new Dictionary<string, double>(result.Metrics ?? new Dictionary<string, double>());
+        if (result.Loss is { } loss) values["\0loss"] = loss;
+        var mean = group.Average(values);
+        mean.Remove("\0loss", out var averagedLoss);
+        return new StepResult(result.Loss is null ? null : averagedLoss, result.Metrics is null ? null : mean);
+    }
 
     /// <summary>Describes the first NaN/Inf in the step's loss or metrics, then in the state's gradients and values; null if all finite.</summary>
     private static (string Name, string What)? FindNonFinite(StepResult result, IStateful state)

@@ -54,6 +54,14 @@ public sealed record TrainerOptions
     /// <summary>Smallest change of <see cref="Monitor"/> that counts as improvement.</summary>
     public double MinDelta { get; init; }
 
+    /// <summary>
+    /// Data-parallel training over this group (null: one process). Every rank runs the same step function: the trainer
+    /// copies rank 0's state to all ranks, gives each rank its share of every batch (sources that implement
+    /// <see cref="IShardedBatchSource{TBatch}"/>), averages gradients during each backward (c10d's reducer, as PyTorch's
+    /// DistributedDataParallel), averages the recorded metrics over the ranks, and writes checkpoints on rank 0 only.
+    /// </summary>
+    public Research.Torch.Distributed.ProcessGroup? Group { get; init; }
+
     /// <summary>Stops training cleanly (a checkpoint is saved). <see cref="Research.Torch.Interrupt"/> is always observed too.</summary>
     public CancellationToken Cancellation { get; init; }
 }

@@ -68,17 +68,33 @@ public class DataLoader<T, TBatch> : IEnumerable<TBatch>
         set => _epoch = value;
     }
 
-    /// <summary>Batches per epoch.</summary>
-    public int Count => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    /// <summary>
+    /// In data-parallel training, this rank's share of every epoch (PyTorch's <c>DistributedSampler</c>); shuffling then
+    /// needs a <see cref="Seed"/>, so that all ranks split the same order.
+    /// </summary>
+    public Distributed.DistributedSampler? Sampler
+    {
+        get;
+        init => field = value is not null && Shuffle && Seed is null
+            ? throw new ArgumentException("a shuffling loader with a DistributedSampler needs a seed: every rank must split the same order")
+            : value;
+    }
 
-    /// <summary>The example order of <paramref name="epoch"/> (deterministic for a given seed and epoch).</summary>
+    private int Examples => Sampler?.ShardLength(Dataset.Count) ?? Dataset.Count;
+
+    /// <summary>Batches per epoch (of this rank's share, with a <see cref="Sampler"/>).</summary>
+    public int Count => DropLast ? Examples / BatchSize : (Examples + BatchSize - 1) / BatchSize;
+
+    /// <summary>The example order of <paramref name="epoch"/> (deterministic for a given seed and epoch; this rank's share with a <see cref="Sampler"/>).</summary>
     public int[] OrderFor(int epoch)
     {
         var order = Enumerable.Range(0, Dataset.Count).ToArray();
-        if (!Shuffle) return order;
-        var rng = Seed is { } s ? new Random(HashCode.Combine(s, epoch)) : new Random();
-        rng.Shuffle(order);
-        return order;
+        if (Shuffle)
+        {
+            var rng = Seed is { } s ? new Random(HashCode.Combine(s, epoch)) : new Random();
+            rng.Shuffle(order);
+        }
+        return Sampler is { } sampler ? sampler.Shard(order) : order;
     }
 
     /// <summary>Builds one batch from example indices (override for a faster gather).</summary>
