@@ -85,7 +85,10 @@ ProcessGroup Join()
     if (!int.TryParse(address, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
         return ProcessGroup.Init(Backend.Gloo, "file://" + address, rank, world, timeout);
     // torch.distributed's tcp:// rendezvous wraps its store in PrefixStore("default_pg"); do the same so PyTorch ranks can join.
-    using var root = Store.Tcp("127.0.0.1", port, isServer: rank == 0, world, timeout);
+    // The rendezvous waits at least a minute (the other rank's process may start slowly on a loaded machine); the
+    // group's own timeout, which a silent peer runs into, is RANK_TIMEOUT_S.
+    var rendezvous = timeout > TimeSpan.FromMinutes(1) ? timeout : TimeSpan.FromMinutes(1);
+    using var root = Store.Tcp("127.0.0.1", port, isServer: rank == 0, world, rendezvous);
     if (rank == 0) Console.WriteLine($"port {root.Port}");
     using var store = root.WithPrefix("default_pg");
     return ProcessGroup.Init(Backend.Gloo, store, rank, world, timeout);
