@@ -51,7 +51,7 @@ public static class ModelCases
     {
         var config = small ? new WaveNetConfig(Classes: 16, ResidualChannels: 8, GateChannels: 8, SkipChannels: 8, HeadChannels: 8, Blocks: 1, LayersPerBlock: 3)
                            : new WaveNetConfig();
-        long batch = small ? 2 : 4, time = small ? 33 : 2049;
+        long batch = 2, time = small ? 33 : 1025;
         return new ModelCase("wavenet", $"WaveNet step, {config.Blocks}x{config.LayersPerBlock} layers, {batch}x{time - 1} codes",
             () => new WaveNet(config),
             () => new() { ["codes"] = Tensor.RandInt(0, config.Classes, [batch, time]) },
