@@ -27,7 +27,8 @@ public static class Commands
                                                           MASTER_PORT set, N per machine. A process started with torchrun's
                                                           RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT joins that job.
           research runs [experiment] [--runs DIR]         compare runs: differing settings and final metrics
-          research bench [--out DIR]                      Research.Torch vs PyTorch (same libtorch), side by side;
+          research bench [--out DIR] [--rounds N]         Research.Torch vs PyTorch (same libtorch), side by side, N
+                                                          alternating rounds (3); model steps vs their PyTorch twins;
                                                           writes DIR/artifacts/bench/torch.json (DIR: current folder)
           research gallery [--notebooks DIR] [--runs DIR] [--catalogue FILE] [--out FILE]
                                                           the gallery of executed notebooks (DIR: artifacts/notebooks),
@@ -65,9 +66,12 @@ public static class Commands
 
     private static int Benchmark(string[] args, TextWriter stdout)
     {
-        var (positional, options) = Parse(args, "--out");
+        var (positional, options) = Parse(args, "--out", "--rounds");
         if (positional.Count != 0) throw new UsageException("bench takes no positional arguments");
-        Research.Bench.TorchBenchmark.Run(options.GetValueOrDefault("--out", Directory.GetCurrentDirectory()), stdout);
+        int rounds = Research.Bench.TorchBenchmark.Rounds;
+        if (options.TryGetValue("--rounds", out var r) && (!int.TryParse(r, out rounds) || rounds < 1))
+            throw new UsageException($"--rounds must be a positive integer, got '{r}'");
+        Research.Bench.TorchBenchmark.Run(options.GetValueOrDefault("--out", Directory.GetCurrentDirectory()), stdout, rounds);
         return 0;
     }
 

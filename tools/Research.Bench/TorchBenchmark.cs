@@ -1,50 +1,127 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Research.Torch;
 using static Research.Torch.Torch;
 
 namespace Research.Bench;
 
 /// <summary>
-/// Research.Torch vs PyTorch on the same libtorch, same threads, one run: tiny-op overhead, an
-/// overhead-bound training step and a kernel-bound one. Writes artifacts/bench/torch.json under <c>root</c>.
+/// Research.Torch vs PyTorch on the same libtorch, same threads, one run: tiny-op overhead, an overhead-bound
+/// training step, a kernel-bound conv stack, a matmul-heavy MLP step (with its fraction of the measured sgemm peak)
+/// and one training step of five reproduction models against their PyTorch twins (twins.py), whose first losses must
+/// agree. Writes artifacts/bench/torch.json and artifacts/bench/blas-threading.json under <c>root</c>.
 /// </summary>
 public static class TorchBenchmark
 {
-    /// <summary>Runs every benchmark on both sides, prints a table and writes the JSON; returns the rows.</summary>
-    public static IReadOnlyList<BenchmarkRow> Run(string root, TextWriter output)
-    {
-        int threads = NumThreads;
-        // Rounds alternate between the two sides so that a busy machine slows both alike; each side keeps
-        // its best median over the rounds.
-        // PyTorch runs twice per round: as users run it, and with the glibc malloc settings Research.Torch
-        // applies at load (large blocks reused instead of re-mapped and re-zeroed), so that a kernel-bound
-        // ratio shows what is the allocator and what is the binding.
-        var ours = new Dictionary<string, double>();
-        var theirs = new Dictionary<string, double>();
-        var theirsTuned = new Dictionary<string, double>();
-        for (int round = 0; round < Rounds; round++)
-        {
-            Keep(ours, MeasureOurs());
-            Keep(theirs, Bench.RunPyTorch(threads, tunedMalloc: false));
-            Keep(theirsTuned, Bench.RunPyTorch(threads, tunedMalloc: true));
-        }
-        var rows = ours.Select(kv => new BenchmarkRow(kv.Key, Math.Round(kv.Value, 4), Math.Round(theirs[kv.Key], 4), Math.Round(kv.Value / theirs[kv.Key], 3),
-            Math.Round(theirsTuned[kv.Key], 4), Math.Round(kv.Value / theirsTuned[kv.Key], 3))).ToList();
-        var dir = Path.Combine(root, "artifacts", "bench");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "torch.json"), JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
-
-        output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreading}, {BlasThreads} threads), {Environment.ProcessorCount} cores");
-        output.WriteLine($"{"benchmark",-64} {"ours ms",10} {"pytorch ms",11} {"ratio",7} {"pytorch+malloc ms",18} {"ratio",7}");
-        foreach (var r in rows)
-            output.WriteLine($"{r.Name,-64} {r.OursMs,10:F4} {r.PytorchMs,11:F4} {r.Ratio,7:F3} {r.PytorchTunedMallocMs,18:F4} {r.RatioTunedMalloc,7:F3}");
-        output.WriteLine($"wrote {Path.Combine(dir, "torch.json")}");
-        return rows;
-    }
-
-    /// <summary>How many alternating rounds each side runs.</summary>
+    /// <summary>How many alternating rounds each side runs by default.</summary>
     public const int Rounds = 3;
+
+    /// <summary>Losses each twin pair compares before timing.</summary>
+    public const int LossSteps = 3;
+
+    /// <summary>Timed steps per model case and round (after the loss steps, which warm up).</summary>
+    public const int TimedSteps = 5;
+
+    /// <summary>Largest relative difference of the twins' first losses accepted as "same".</summary>
+    public const double LossTolerance = 1e-4;
+
+    /// <summary>Runs every benchmark on both sides, prints a table and writes the JSON; returns the rows.</summary>
+    public static IReadOnlyList<BenchmarkRow> Run(string root, TextWriter output, int rounds = Rounds)
+    {
+        if (rounds < 1) throw new ArgumentOutOfRangeException(nameof(rounds), rounds, "need at least one round");
+        int threads = NumThreads;
+        var cases = ModelCases.All();
+        var caseDir = Directory.CreateTempSubdirectory("research-bench-").FullName;
+        try
+        {
+            var files = cases.Select(c =>
+            {
+                var path = Path.Combine(caseDir, c.Key + ".safetensors");
+                c.Save(path);
+                return path;
+            }).ToList();
+            // Rounds alternate between the two sides so that a busy machine slows both alike; each side keeps
+            // its best median over the rounds.
+            // PyTorch runs twice per round: as users run it, and with the glibc malloc settings Research.Torch
+            // applies at load (large blocks reused instead of re-mapped and re-zeroed), so that a kernel-bound
+            // ratio shows what is the allocator and what is the binding.
+            var ours = new Dictionary<string, double>();
+            var theirs = new Dictionary<string, double>();
+            var theirsTuned = new Dictionary<string, double>();
+            var ourLosses = new Dictionary<string, double[]>();
+            var theirLosses = new Dictionary<string, double[]>();
+            double peak = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                Keep(ours, MeasureOurs());
+                peak = Math.Max(peak, SgemmPeak.MeasureGflops());
+                foreach (var c in cases)
+                {
+                    var (losses, ms) = c.Train(LossSteps, TimedSteps);
+                    ourLosses.TryAdd(c.Name, losses);
+                    Keep(ours, new() { [c.Name] = ms!.Value });
+                }
+                Keep(theirs, Bench.RunPyTorch(threads, tunedMalloc: false));
+                Keep(theirsTuned, Bench.RunPyTorch(threads, tunedMalloc: true));
+                foreach (var (tuned, best) in new[] { (false, theirs), (true, theirsTuned) })
+                {
+                    var twins = PyTorchTwins.Run(threads, tuned, files, LossSteps, TimedSteps);
+                    foreach (var c in cases)
+                    {
+                        var twin = twins[c.Key];
+                        if (!tuned) theirLosses.TryAdd(c.Name, twin.Losses);
+                        Keep(best, new() { [c.Name] = twin.Ms!.Value });
+                    }
+                }
+            }
+            var blas = BlasThreadingComparison.Run(TimedSteps);
+            var rows = ours.Select(kv =>
+            {
+                var flops = cases.FirstOrDefault(c => c.Name == kv.Key)?.Flops;
+                double? gflops = flops is { } f ? Math.Round(f / kv.Value / 1e6, 2) : null;
+                double? lossDiff = ourLosses.TryGetValue(kv.Key, out var a) ? MaxRelativeDifference(a, theirLosses[kv.Key]) : null;
+                return new BenchmarkRow(kv.Key, Math.Round(kv.Value, 4), Math.Round(theirs[kv.Key], 4), Math.Round(kv.Value / theirs[kv.Key], 3),
+                    Math.Round(theirsTuned[kv.Key], 4), Math.Round(kv.Value / theirsTuned[kv.Key], 3))
+                {
+                    Gflops = gflops,
+                    SgemmPeakGflops = gflops is null ? null : Math.Round(peak, 2),
+                    PeakFraction = gflops is { } g ? Math.Round(g / peak, 3) : null,
+                    PytorchPeakFraction = flops is { } f2 ? Math.Round(f2 / theirs[kv.Key] / 1e6 / peak, 3) : null,
+                    LossRelDiff = lossDiff,
+                    OursLosses = a,
+                    PytorchLosses = a is null ? null : theirLosses[kv.Key],
+                };
+            }).ToList();
+            var dir = Path.Combine(root, "artifacts", "bench");
+            Directory.CreateDirectory(dir);
+            var json = new JsonSerializerOptions
+            {
+                WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            };
+            File.WriteAllText(Path.Combine(dir, "torch.json"), JsonSerializer.Serialize(rows, json));
+            File.WriteAllText(Path.Combine(dir, "blas-threading.json"), JsonSerializer.Serialize(blas, json));
+
+            output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreading}, {BlasThreads} threads), {Environment.ProcessorCount} cores, {rounds} rounds");
+            output.WriteLine($"{"benchmark",-72} {"ours ms",10} {"pytorch ms",11} {"ratio",7} {"pytorch+malloc ms",18} {"ratio",7}  twins' first {LossSteps} losses");
+            foreach (var r in rows)
+            {
+                var twin = r.LossRelDiff is { } d ? $"  {(d <= LossTolerance ? "agree" : "DIFFER")} (max rel. diff {d:E1})" : "";
+                output.WriteLine($"{r.Name,-72} {r.OursMs,10:F4} {r.PytorchMs,11:F4} {r.Ratio,7:F3} {r.PytorchTunedMallocMs,18:F4} {r.RatioTunedMalloc,7:F3}{twin}");
+            }
+            output.WriteLine($"sgemm {SgemmPeak.Size}x{SgemmPeak.Size} float32 peak (ours, {threads} threads): {peak:F1} GFLOP/s");
+            foreach (var r in rows.Where(r => r.Gflops is not null))
+                output.WriteLine($"{r.Name}: {r.Gflops:F1} GFLOP/s = {r.PeakFraction:P1} of the sgemm peak (PyTorch {r.PytorchPeakFraction:P1})");
+            foreach (var m in blas)
+                output.WriteLine($"matmul step in a child process, {m.Setting,-22} (BLAS threading {m.BlasThreading}): {m.StepMs,9:F3} ms, sgemm {m.SgemmGflops:F1} GFLOP/s");
+            output.WriteLine($"wrote {Path.Combine(dir, "torch.json")} and blas-threading.json");
+            return rows;
+        }
+        finally
+        {
+            Directory.Delete(caseDir, true);
+        }
+    }
 
     private static Dictionary<string, double> MeasureOurs()
     {
@@ -58,6 +135,13 @@ public static class TorchBenchmark
         return ours;
     }
 
+    /// <summary>max |a − b| / |b| over the pairs (the twins' losses).</summary>
+    public static double MaxRelativeDifference(IReadOnlyList<double> ours, IReadOnlyList<double> theirs)
+    {
+        if (ours.Count != theirs.Count) throw new ArgumentException($"{ours.Count} losses vs {theirs.Count}");
+        return ours.Zip(theirs, (a, b) => Math.Abs(a - b) / Math.Max(Math.Abs(b), double.Epsilon)).DefaultIfEmpty(0).Max();
+    }
+
     private static void Keep(Dictionary<string, double> best, Dictionary<string, double> round)
     {
         foreach (var (name, ms) in round) best[name] = best.TryGetValue(name, out var b) ? Math.Min(b, ms) : ms;
@@ -66,9 +150,32 @@ public static class TorchBenchmark
 
 /// <summary>
 /// One benchmark: median milliseconds per iteration here and in PyTorch (as shipped, and with the same glibc
-/// malloc settings as ours), and ours / theirs for each.
+/// malloc settings as ours), and ours / theirs for each. Model steps add their twins' first losses and the largest
+/// relative difference between them; the matmul-heavy step adds its GFLOP/s and fraction of the measured sgemm peak.
 /// </summary>
-public sealed record BenchmarkRow(string Name, double OursMs, double PytorchMs, double Ratio, double PytorchTunedMallocMs, double RatioTunedMalloc);
+public sealed record BenchmarkRow(string Name, double OursMs, double PytorchMs, double Ratio, double PytorchTunedMallocMs, double RatioTunedMalloc)
+{
+    /// <summary>Our step's achieved GFLOP/s (analytic FLOP count / median time), for the matmul-heavy step.</summary>
+    public double? Gflops { get; init; }
+
+    /// <summary>The sgemm rate measured in the same run.</summary>
+    public double? SgemmPeakGflops { get; init; }
+
+    /// <summary><see cref="Gflops"/> / <see cref="SgemmPeakGflops"/>.</summary>
+    public double? PeakFraction { get; init; }
+
+    /// <summary>PyTorch's step rate over the same peak.</summary>
+    public double? PytorchPeakFraction { get; init; }
+
+    /// <summary>max |ours − pytorch| / |pytorch| over the first losses, for model steps.</summary>
+    public double? LossRelDiff { get; init; }
+
+    /// <summary>Our first losses.</summary>
+    public double[]? OursLosses { get; init; }
+
+    /// <summary>The PyTorch twin's first losses.</summary>
+    public double[]? PytorchLosses { get; init; }
+}
 
 internal static class Bench
 {
@@ -185,4 +292,5 @@ internal static class Bench
         if (p.ExitCode != 0) throw new InvalidOperationException($"bench.py failed with {p.ExitCode}");
         return JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
     }
+
 }
