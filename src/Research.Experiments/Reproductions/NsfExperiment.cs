@@ -77,7 +77,7 @@ public sealed record NsfSettings(NsfConfig Model, int NFft, int Steps, int Batch
         {
             int r = Model.Channels;
             var basis = new WaveNetConfig(ResidualChannels: r, GateChannels: r, SkipChannels: 2 * r, HeadChannels: 2 * r);
-            return Enumerable.Range(1, 4).SelectMany(b => Enumerable.Range(1, 10).Select(l => basis with { Blocks = b, LayersPerBlock = l }))
+            return Enumerable.Range(1, 8).SelectMany(b => Enumerable.Range(1, 10).Select(l => basis with { Blocks = b, LayersPerBlock = l }))
                 .MinBy(c => Math.Abs(c.ParameterCount - Model.ParameterCount))!;
         }
     }
