@@ -27,7 +27,8 @@ public sealed record MlpBaseline(int Depth, string Activation, double LearningRa
 /// non-convex sparsification, chosen on training data only. Then one stage per grid size of <see cref="Grids"/> on all training
 /// points (grid extension by least squares, prediction loss only, cosine learning rate from <see cref="RefineLearningRate"/>
 /// to a tenth). Every MLP takes as many full-batch Adam steps as the KAN took in all, discarded candidates included
-/// (cosine decay to a tenth of its learning rate).
+/// (cosine decay to a tenth of its learning rate). These are the rates of one KAN run; the whole pipeline runs once per rate
+/// of <see cref="KanPeakRates"/> (all rates scaled by the same factor) and the run with the lowest validation RMSE is kept.
 /// </summary>
 /// <param name="TrainPoints">Training points, uniform in [−1, 1]².</param>
 /// <param name="TestPoints">Test points, drawn the same way.</param>
@@ -40,7 +41,7 @@ public sealed record MlpBaseline(int Depth, string Activation, double LearningRa
 /// <param name="Mu2">μ₂, the entropy term's weight (μ₁ = 1).</param>
 /// <param name="GridUpdateEvery">Steps between grid updates in a sparsification round.</param>
 /// <param name="PruneThreshold">θ: hidden nodes whose largest incoming or outgoing |φ|₁ is below it are pruned.</param>
-/// <param name="SparsifyLearningRate">Peak Adam learning rate of each sparsification round.</param>
+/// <param name="SparsifyLearningRate">Peak Adam learning rate of each sparsification round at the base rate.</param>
 /// <param name="Grids">Grid sizes of the refinement stages, in order.</param>
 /// <param name="RefineSteps">Steps of each refinement stage.</param>
 /// <param name="RefineLearningRate">Peak Adam learning rate of each refinement stage.</param>
@@ -52,6 +53,16 @@ public sealed record KanSettings(int TrainPoints, int TestPoints, long[] Widths,
     int GridUpdateEvery, double PruneThreshold, double SparsifyLearningRate, int[] Grids, int RefineSteps, double RefineLearningRate,
     (int Depth, string Activation, double LearningRate)[] MatchedMlps, MlpBaseline[] ScalingMlps, double RequiredFactor, double RequiredCorrelation)
 {
+    /// <summary>
+    /// The KAN's candidate peak learning rates (of sparsification; the grid stages at the same multiple of
+    /// <see cref="RefineLearningRate"/>): one KAN is trained per rate from the same initialisations and the one with the
+    /// lowest validation RMSE is kept — the same two rates the MLPs choose from (smoke: 1e-2 only).
+    /// </summary>
+    public double[] KanPeakRates { get; init; } = [SparsifyLearningRate];
+
+    /// <summary>A short name of a KAN peak rate, e.g. <c>lr0.03</c>.</summary>
+    public static string RateName(double rate) => string.Create(CultureInfo.InvariantCulture, $"lr{rate}");
+
     /// <summary>Spline order k.</summary>
     public const int Order = 3;
 
@@ -69,7 +80,8 @@ public sealed record KanSettings(int TrainPoints, int TestPoints, long[] Widths,
         return new KanSettings(TrainPoints: 1000, TestPoints: 1000, Widths: [2, 5, 1], InitialGrid: 5, Candidates: smoke ? 1 : 4, SparsifyPoints: 250,
             SparsifySteps: smoke ? [200, 100] : [800, 400], Lambda: 1e-2, Mu2: 5, GridUpdateEvery: 50, PruneThreshold: 1e-2, SparsifyLearningRate: 1e-2,
             Grids: smoke ? [5, 10] : [5, 10, 20], RefineSteps: smoke ? 100 : 300, RefineLearningRate: 3e-3,
-            MatchedMlps: matched, ScalingMlps: scaling, RequiredFactor: smoke ? 1 : 3, RequiredCorrelation: smoke ? 0.8 : 0.99);
+            MatchedMlps: matched, ScalingMlps: scaling, RequiredFactor: smoke ? 1 : 3, RequiredCorrelation: smoke ? 0.8 : 0.99)
+        { KanPeakRates = smoke ? [1e-2] : [1e-2, 3e-2] };
     }
 
     /// <summary>Adam steps of one candidate's sparsification.</summary>
@@ -132,6 +144,12 @@ public sealed record KanSeedResult(double KanRmse, double MlpRmse, MlpBaseline B
     KanEdgeCurve[][][] SparsifiedEdges, long[] SparsifiedWidths, long[] KeptNodes, KanEdgeStructure Structure,
     (double[] T, double[] XEdge, double[] YEdge, double[] H, double[] OutputEdge) Node)
 {
+    /// <summary>The KAN's peak learning rate, chosen on validation data.</summary>
+    public double KanPeakRate { get; init; }
+
+    /// <summary>Every KAN run of the seed: peak learning rate, validation and test RMSE.</summary>
+    public (double PeakRate, double ValidRmse, double TestRmse)[] KanRuns { get; init; } = [];
+
     /// <summary>How many times lower the KAN's test RMSE is than the matched MLP's.</summary>
     public double Factor => MlpRmse / KanRmse;
 }
@@ -144,8 +162,9 @@ public sealed record KanOutcome(KanSettings Settings, KanSeedResult[] Seeds);
 /// <see cref="KanNetwork"/> [2, 5, 1] fits f(x, y) = exp(sin(πx) + y²) on [−1, 1]² through sparsification (with restarts),
 /// pruning and grid extension (<see cref="KanSettings"/>), side by side with MLPs of about as many parameters as the unpruned
 /// KAN (2 depths × 2 activations × 2 learning rates, the best chosen on a validation set), all by full-batch Adam with the
-/// same number of steps. Metrics per step: <c>seed{n}/kan/loss</c>, <c>seed{n}/mlp/&lt;name&gt;/loss</c>; evaluations:
-/// <c>seed{n}/eval/kan_test_rmse</c>; per seed the final numbers under <c>seed{n}/final/…</c>.
+/// same number of steps; the KAN's peak learning rate is chosen on the same validation set from the same two rates
+/// (<see cref="KanSettings.KanPeakRates"/>). Metrics per step: <c>seed{n}/kan/lr{rate}/loss</c>, <c>seed{n}/mlp/&lt;name&gt;/loss</c>; evaluations:
+/// <c>seed{n}/eval/kan_lr{rate}_test_rmse</c>; per seed the final numbers under <c>seed{n}/final/…</c>.
 /// </summary>
 public sealed class KanExperiment : IExperiment
 {
@@ -164,8 +183,8 @@ public sealed class KanExperiment : IExperiment
     /// <inheritdoc />
     public string Claim =>
         "on one of the paper's symbolic formulas, exp(sin(πx) + y²) on [−1, 1]², over 5 seeds, a KAN [2, 5, 1] (B-spline + SiLU edges; sparsified, " +
-        "pruned, grid 5 → 10 → 20) reaches a test RMSE at least 3× (smoke: 1×) lower than the MLP with about the unpruned KAN's parameter count " +
-        "(375) chosen on validation data from 8 configurations (depth 2/3, tanh/SiLU, lr 1e-2/3e-2), trained by as many Adam steps, in every seed; " +
+        "pruned, grid 5 → 10 → 20; its peak learning rate chosen on validation data from 1e-2/3e-2, smoke: 1e-2 only) reaches a test RMSE at least 3× (smoke: 1×) lower than the MLP with about the unpruned KAN's parameter count " +
+        "(375) chosen on validation data from 8 configurations (depth 2/3, tanh/SiLU, lr 1e-2/3e-2), each model trained by as many Adam steps, in every seed; " +
         "and its dominant hidden node's edges match the formula: |r| ≥ 0.99 (smoke: 0.8) of the x-edge with sin(πx), of the y-edge with y², " +
         "of the output edge with exp";
 
@@ -180,7 +199,7 @@ public sealed class KanExperiment : IExperiment
             formula = FormulaFitting.Formula, train_points = s.TrainPoints, test_points = s.TestPoints, widths = s.Widths, order = KanSettings.Order,
             initial_grid = s.InitialGrid, candidates = s.Candidates, sparsify_points = s.SparsifyPoints, sparsify_steps = s.SparsifySteps, lambda = s.Lambda,
             mu1 = 1.0, mu2 = s.Mu2, grid_update_every = s.GridUpdateEvery, prune_threshold = s.PruneThreshold, sparsify_lr = s.SparsifyLearningRate,
-            grids = s.Grids, refine_steps = s.RefineSteps, refine_lr = s.RefineLearningRate, total_steps = s.TotalSteps, seeds = seeds.Count,
+            grids = s.Grids, refine_steps = s.RefineSteps, refine_lr = s.RefineLearningRate, kan_peak_rates = s.KanPeakRates, total_steps = s.TotalSteps, seeds = seeds.Count,
             matched_parameters = s.MatchedParameters, mlps = s.Matched.Concat(s.ScalingMlps).Select(b => b.Name).ToArray(),
         });
         var results = new List<KanSeedResult>();
@@ -227,16 +246,10 @@ public sealed class KanExperiment : IExperiment
         using var xSparse = xTrain.Narrow(0, 0, s.SparsifyPoints).DetachFromScope();
         using var ySparse = yTrain.Narrow(0, 0, s.SparsifyPoints).DetachFromScope();
 
-        KanNetwork NewCandidate(int c)
-        {
-            ManualSeed(seed * 1000 + (ulong)c);
-            return new KanNetwork(s.Widths, s.InitialGrid, KanSettings.Order, device: device);
-        }
-        var kan = NewCandidate(0);
-        var kanOpt = new Adam(kan.Parameters(), lr: s.SparsifyLearningRate);
-        var candidates = new List<(KanNetwork Net, double Objective)>();
-        KanNetwork? sparsified = null;
-        long[] keptNodes = [];
+        // One KAN pipeline per candidate peak learning rate, all from the same initialisations; the one with the lowest
+        // validation RMSE at the end is the KAN of this seed (as the MLP is chosen among its configurations).
+        var kans = s.KanPeakRates.Select(rate => new KanPipeline(s, seed, rate, device, xTrain, yTrain, xSparse, ySparse, xTest, yTest,
+            message => context.Run.Log($"{KanSettings.RateName(rate)} {message}"))).ToArray();
         var mlps = new (MlpBaseline Config, Sequential Net, Adam Optimizer, Func<long, double> Lr)[baselines.Length];
         for (int i = 0; i < baselines.Length; i++)
         {
@@ -245,20 +258,101 @@ public sealed class KanExperiment : IExperiment
             mlps[i] = (baselines[i], net, new Adam(net.Parameters(), lr: baselines[i].LearningRate),
                 LearningRates.WarmupCosine(baselines[i].LearningRate, 0, s.TotalSteps, baselines[i].LearningRate / 10));
         }
-        context.Run.Log($"seed {seed}: KAN [{string.Join(", ", s.Widths)}] G={s.InitialGrid}: {kan.ParameterCount()} parameters; unpruned at G={s.Grids[^1]}: {s.MatchedParameters}; " +
+        context.Run.Log($"seed {seed}: KAN [{string.Join(", ", s.Widths)}] G={s.InitialGrid}: {kans[0].Kan.ParameterCount()} parameters; " +
+                        $"unpruned at G={s.Grids[^1]}: {s.MatchedParameters}; KAN peak rates {string.Join(", ", s.KanPeakRates)}; " +
                         $"MLPs: {string.Join(", ", mlps.Select(m => $"{m.Config.Name} ({m.Net.ParameterCount()})"))}; {s.TotalSteps} Adam steps each");
 
-        var stages = s.Stages;
-        int stage = -1;
-        var kanScaling = new List<(long Parameters, int Grid, double Rmse)>();
         var state = new LiveState(() =>
         {
-            var t = new TensorState { { "kan", new ModuleState(kan, kanOpt) } };
+            var t = new TensorState();
+            foreach (var k in kans) t.Add($"kan_{KanSettings.RateName(k.PeakRate)}", new ModuleState(k.Kan, k.Optimizer));
             foreach (var m in mlps) t.Add(m.Config.Name, new ModuleState(m.Net, m.Optimizer));
             return t;
         });
 
-        double Objective(KanNetwork net)
+        var trainer = context.CreateTrainer(new TrainerOptions
+        {
+            MaxSteps = s.TotalSteps,
+            LearningRate = s.KanLearningRate,
+            EvalEvery = 100,
+            FiniteCheckEvery = 10,
+        });
+        var result = trainer.Fit(state, ctx =>
+        {
+            var metrics = new Dictionary<string, double>();
+            foreach (var k in kans) metrics[$"{prefix}kan/{KanSettings.RateName(k.PeakRate)}/loss"] = k.Step(ctx.Step);
+            foreach (var (config, net, optimizer, lr) in mlps)
+            {
+                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr(ctx.Step);
+                var mlpLoss = F.MseLoss(net.Forward(xTrain), yTrain);
+                optimizer.ZeroGrad();
+                mlpLoss.Backward();
+                optimizer.Step();
+                metrics[$"{prefix}mlp/{config.Name}/loss"] = mlpLoss.Item<float>();
+            }
+            return new StepResult(Metrics: metrics);
+        }, evaluate: _ => kans.ToDictionary(k => $"{prefix}eval/kan_{KanSettings.RateName(k.PeakRate)}_test_rmse",
+            k => FormulaFitting.Rmse(k.Kan, xTest, yTest)), run: context.Run);
+
+        try
+        {
+            foreach (var k in kans) k.Finish();
+            var runs = kans.Select(k => (k.PeakRate, ValidRmse: FormulaFitting.Rmse(k.Kan, xValid, yValid), TestRmse: FormulaFitting.Rmse(k.Kan, xTest, yTest))).ToArray();
+            int chosen = Enumerable.Range(0, kans.Length).MinBy(i => runs[i].ValidRmse);
+            var kanRun = kans[chosen];
+            var kan = kanRun.Kan;
+            double kanRmse = runs[chosen].TestRmse;
+            var mlpRmse = mlps.Select(m => FormulaFitting.Rmse(m.Net, xTest, yTest)).ToArray();
+            int best = Enumerable.Range(0, matched.Length).MinBy(i => FormulaFitting.Rmse(mlps[i].Net, xValid, yValid));
+            var structure = FormulaFitting.EdgeStructure(kan, xTrain);
+            var seedResult = new KanSeedResult(kanRmse, mlpRmse[best], matched[best], kan.ParameterCount(), kan.Widths, kan.GridSize, [.. kanRun.Scaling],
+                [.. mlps.Select((m, i) => (m.Config, mlpRmse[i], i < matched.Length))], FormulaFitting.EdgeCurves(kanRun.Sparsified!, xSparse),
+                kanRun.Sparsified!.Widths, kanRun.KeptNodes, structure, FormulaFitting.NodeCurves(kan, structure.Node, xTrain))
+            { KanPeakRate = kanRun.PeakRate, KanRuns = runs };
+            var final = new Dictionary<string, double>
+            {
+                ["kan_test_rmse"] = kanRmse, ["mlp_test_rmse"] = mlpRmse[best], ["rmse_factor"] = seedResult.Factor, ["kan_peak_lr"] = kanRun.PeakRate,
+                ["kan_parameters"] = kan.ParameterCount(), ["x_sine_correlation"] = structure.XSine, ["y_square_correlation"] = structure.YSquare,
+                ["output_exp_correlation"] = structure.OutputExp,
+            };
+            foreach (var (k, v) in final) context.Run.Record(result.Steps, $"{prefix}final/{k}", v);
+            context.Run.Log(string.Create(CultureInfo.InvariantCulture,
+                $"seed {seed}: KAN (peak lr {kanRun.PeakRate} chosen on validation; {string.Join(", ", runs.Select(r => $"{r.PeakRate}: valid {r.ValidRmse:0.00E+0}"))}) " +
+                $"[{string.Join(", ", kan.Widths)}] G={kan.GridSize} test RMSE {kanRmse:0.00E+0}, MLP {matched[best].Name} (chosen on validation) {mlpRmse[best]:0.00E+0}: " +
+                $"{seedResult.Factor:F1}×; r(x, sin πx) {structure.XSine:F4}, r(y, y²) {structure.YSquare:F4}, r(out, exp) {structure.OutputExp:F4}"));
+            return (seedResult, result);
+        }
+        finally
+        {
+            foreach (var k in kans) k.Dispose();
+            foreach (var m in mlps) { m.Optimizer.Dispose(); m.Net.Dispose(); }
+        }
+    }
+
+    // One KAN trained through all stages at one peak learning rate (sparsification at PeakRate, grid stages at
+    // PeakRate · RefineLearningRate / SparsifyLearningRate, cosine to a tenth within each stage).
+    private sealed class KanPipeline(KanSettings s, ulong seed, double peakRate, Device device, Tensor xTrain, Tensor yTrain,
+        Tensor xSparse, Tensor ySparse, Tensor xTest, Tensor yTest, Action<string> log) : IDisposable
+    {
+        private readonly KanStage[] stages = s.Stages;
+        private readonly List<(KanNetwork Net, double Objective)> candidates = [];
+        private readonly double multiplier = peakRate / s.SparsifyLearningRate;
+        private int stage = -1;
+
+        public double PeakRate => peakRate;
+        public KanNetwork Kan { get; private set; } = NewCandidate(s, seed, device, 0);
+        public Adam Optimizer { get; private set; } = null!;
+        public KanNetwork? Sparsified { get; private set; }
+        public long[] KeptNodes { get; private set; } = [];
+        public List<(long Parameters, int Grid, double Rmse)> Scaling { get; } = [];
+
+        private static KanNetwork NewCandidate(KanSettings s, ulong seed, Device device, int c)
+        {
+            ManualSeed(seed * 1000 + (ulong)c);
+            return new KanNetwork(s.Widths, s.InitialGrid, KanSettings.Order, device: device);
+        }
+
+        private double Objective(KanNetwork net)
         {
             using var scope = NewScope();
             using var noGrad = NoGrad();
@@ -270,114 +364,80 @@ public sealed class KanExperiment : IExperiment
         // point of the scaling curve; after a sparsification round pruning, or at a candidate's end its objective (it is set
         // aside); before the first grid stage the best candidate is pruned and kept. Then grid extension if it is a grid
         // stage, and a fresh Adam.
-        void EnterStage(int index, long step)
+        private void EnterStage(int index, long step)
         {
-            if (index == 0) return;
-            var previous = stages[index - 1];
             var current = stages[index];
-            kanOpt.Dispose();
-            if (previous.Grid > 0) kanScaling.Add((kan.ParameterCount(), previous.Grid, FormulaFitting.Rmse(kan, xTest, yTest)));
-            if (previous.Round >= 0 && previous.Round < s.SparsifySteps.Length - 1)
+            if (index > 0)
             {
-                var (pruned, _) = kan.Prune(xSparse, s.PruneThreshold);
-                kan.Dispose();
-                kan = pruned;
-            }
-            else if (previous.Round >= 0)
-            {
-                double objective = Objective(kan);
-                candidates.Add((kan, objective));
-                context.Run.Log(string.Create(CultureInfo.InvariantCulture, $"step {step}: candidate {previous.Candidate} [{string.Join(", ", kan.Widths)}] ends with objective {objective:0.0000E+0}"));
-                if (current.Candidate >= 0) kan = NewCandidate(current.Candidate);
-                else
+                var previous = stages[index - 1];
+                Optimizer.Dispose();
+                if (previous.Grid > 0) Scaling.Add((Kan.ParameterCount(), previous.Grid, FormulaFitting.Rmse(Kan, xTest, yTest)));
+                if (previous.Round >= 0 && previous.Round < s.SparsifySteps.Length - 1)
                 {
-                    int best = Enumerable.Range(0, candidates.Count).MinBy(c => candidates[c].Objective);
-                    sparsified = candidates[best].Net;
-                    var (pruned, kept) = sparsified.Prune(xSparse, s.PruneThreshold);
-                    keptNodes = kept[0];
-                    foreach (var (net, _) in candidates) if (net != sparsified) net.Dispose();
-                    context.Run.Log($"step {step}: kept candidate {best}, pruned to [{string.Join(", ", pruned.Widths)}], hidden nodes {string.Join(", ", keptNodes)}");
-                    kan = pruned;
+                    var (pruned, _) = Kan.Prune(xSparse, s.PruneThreshold);
+                    Kan.Dispose();
+                    Kan = pruned;
+                }
+                else if (previous.Round >= 0)
+                {
+                    double objective = Objective(Kan);
+                    candidates.Add((Kan, objective));
+                    log(string.Create(CultureInfo.InvariantCulture, $"step {step}: candidate {previous.Candidate} [{string.Join(", ", Kan.Widths)}] ends with objective {objective:0.0000E+0}"));
+                    if (current.Candidate >= 0) Kan = NewCandidate(s, seed, device, current.Candidate);
+                    else
+                    {
+                        int best = Enumerable.Range(0, candidates.Count).MinBy(c => candidates[c].Objective);
+                        Sparsified = candidates[best].Net;
+                        var (pruned, kept) = Sparsified.Prune(xSparse, s.PruneThreshold);
+                        KeptNodes = kept[0];
+                        foreach (var (net, _) in candidates) if (net != Sparsified) net.Dispose();
+                        log($"step {step}: kept candidate {best}, pruned to [{string.Join(", ", pruned.Widths)}], hidden nodes {string.Join(", ", KeptNodes)}");
+                        Kan = pruned;
+                    }
+                }
+                if (current.Grid > 0)
+                {
+                    var refined = Kan.Refine(xTrain, current.Grid, fitRangeToSamples: true);
+                    Kan.Dispose();
+                    Kan = refined;
                 }
             }
-            if (current.Grid > 0)
-            {
-                var refined = kan.Refine(xTrain, current.Grid, fitRangeToSamples: true);
-                kan.Dispose();
-                kan = refined;
-            }
-            kanOpt = new Adam(kan.Parameters(), lr: current.Grid > 0 ? s.RefineLearningRate : s.SparsifyLearningRate);
+            Optimizer = new Adam(Kan.Parameters(), lr: multiplier * (current.Grid > 0 ? s.RefineLearningRate : s.SparsifyLearningRate));
         }
 
-        var trainer = context.CreateTrainer(new TrainerOptions
+        /// <summary>One Adam step at <paramref name="step"/>; returns the prediction MSE.</summary>
+        public double Step(long step)
         {
-            MaxSteps = s.TotalSteps,
-            LearningRate = s.KanLearningRate,
-            EvalEvery = 100,
-            FiniteCheckEvery = 10,
-        });
-        var result = trainer.Fit(state, ctx =>
-        {
-            while (stage + 1 < stages.Length && ctx.Step >= stages[stage + 1].Start) EnterStage(++stage, ctx.Step);
+            while (stage + 1 < stages.Length && step >= stages[stage + 1].Start) EnterStage(++stage, step);
             var current = stages[stage];
-            var metrics = new Dictionary<string, double>();
-
-            ctx.ApplyLearningRate(kanOpt);
+            foreach (var g in Optimizer.ParamGroups) g.LearningRate = multiplier * s.KanLearningRate(step);
             Tensor loss, mse;
             if (current.Round >= 0)
             {
-                long inStage = ctx.Step - current.Start;
-                if (inStage % s.GridUpdateEvery == 0 && inStage < current.Steps / 2) kan.UpdateGrids(xSparse);
-                var trace = kan.Trace(xSparse);
+                long inStage = step - current.Start;
+                if (inStage % s.GridUpdateEvery == 0 && inStage < current.Steps / 2) Kan.UpdateGrids(xSparse);
+                var trace = Kan.Trace(xSparse);
                 mse = F.MseLoss(trace.Output, ySparse);
                 loss = mse + KanNetwork.Regularization(trace, mu1: 1, mu2: s.Mu2) * s.Lambda;
             }
-            else loss = mse = F.MseLoss(kan.Forward(xTrain), yTrain);
-            kanOpt.ZeroGrad();
+            else loss = mse = F.MseLoss(Kan.Forward(xTrain), yTrain);
+            Optimizer.ZeroGrad();
             loss.Backward();
-            kanOpt.Step();
-            metrics[$"{prefix}kan/loss"] = mse.Item<float>();
-
-            foreach (var (config, net, optimizer, lr) in mlps)
-            {
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = lr(ctx.Step);
-                var mlpLoss = F.MseLoss(net.Forward(xTrain), yTrain);
-                optimizer.ZeroGrad();
-                mlpLoss.Backward();
-                optimizer.Step();
-                metrics[$"{prefix}mlp/{config.Name}/loss"] = mlpLoss.Item<float>();
-            }
-            return new StepResult(Metrics: metrics);
-        }, evaluate: _ => new Dictionary<string, double> { [$"{prefix}eval/kan_test_rmse"] = FormulaFitting.Rmse(kan, xTest, yTest) }, run: context.Run);
-
-        try
-        {
-            double kanRmse = FormulaFitting.Rmse(kan, xTest, yTest);
-            if (stages[stage].Grid > 0) kanScaling.Add((kan.ParameterCount(), stages[stage].Grid, kanRmse));
-            var mlpRmse = mlps.Select(m => FormulaFitting.Rmse(m.Net, xTest, yTest)).ToArray();
-            int best = Enumerable.Range(0, matched.Length).MinBy(i => FormulaFitting.Rmse(mlps[i].Net, xValid, yValid));
-            var structure = FormulaFitting.EdgeStructure(kan, xTrain);
-            var seedResult = new KanSeedResult(kanRmse, mlpRmse[best], matched[best], kan.ParameterCount(), kan.Widths, kan.GridSize, [.. kanScaling],
-                [.. mlps.Select((m, i) => (m.Config, mlpRmse[i], i < matched.Length))], FormulaFitting.EdgeCurves(sparsified!, xSparse),
-                sparsified!.Widths, keptNodes, structure, FormulaFitting.NodeCurves(kan, structure.Node, xTrain));
-            var final = new Dictionary<string, double>
-            {
-                ["kan_test_rmse"] = kanRmse, ["mlp_test_rmse"] = mlpRmse[best], ["rmse_factor"] = seedResult.Factor,
-                ["kan_parameters"] = kan.ParameterCount(), ["x_sine_correlation"] = structure.XSine, ["y_square_correlation"] = structure.YSquare,
-                ["output_exp_correlation"] = structure.OutputExp,
-            };
-            foreach (var (k, v) in final) context.Run.Record(result.Steps, $"{prefix}final/{k}", v);
-            context.Run.Log(string.Create(CultureInfo.InvariantCulture,
-                $"seed {seed}: KAN [{string.Join(", ", kan.Widths)}] G={kan.GridSize} test RMSE {kanRmse:0.00E+0}, MLP {matched[best].Name} (chosen on validation) {mlpRmse[best]:0.00E+0}: " +
-                $"{seedResult.Factor:F1}×; r(x, sin πx) {structure.XSine:F4}, r(y, y²) {structure.YSquare:F4}, r(out, exp) {structure.OutputExp:F4}"));
-            return (seedResult, result);
+            Optimizer.Step();
+            return mse.Item<float>();
         }
-        finally
+
+        /// <summary>Closes the last grid stage: its point of the scaling curve.</summary>
+        public void Finish()
         {
-            kanOpt.Dispose();
-            kan.Dispose();
-            sparsified?.Dispose();
-            foreach (var m in mlps) { m.Optimizer.Dispose(); m.Net.Dispose(); }
+            if (stage >= 0 && stages[stage].Grid > 0) Scaling.Add((Kan.ParameterCount(), stages[stage].Grid, FormulaFitting.Rmse(Kan, xTest, yTest)));
+        }
+
+        public void Dispose()
+        {
+            Optimizer?.Dispose();
+            Kan.Dispose();
+            if (Sparsified != Kan) Sparsified?.Dispose();
         }
     }
 

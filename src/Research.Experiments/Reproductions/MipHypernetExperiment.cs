@@ -15,7 +15,8 @@ namespace Research.Experiments.Reproductions;
 /// <param name="Threshold">The evaluation MSE whose first crossing defines "converged" (the target's variance is ½).</param>
 /// <param name="RequiredSpeedup">How many times fewer steps (median over seeds) MIP must need to reach <paramref name="Threshold"/>.</param>
 /// <param name="EvalEvery">Steps between evaluations (the resolution of the step counts).</param>
-public sealed record MipHypernetSettings(int Seeds, double[] LearningRates, int Steps, double Threshold, double RequiredSpeedup, int EvalEvery)
+/// <param name="Ablation">Whether MIP's two parts also run alone (encoding only, θ₀ only), at the same rates, seeds, steps and batches.</param>
+public sealed record MipHypernetSettings(int Seeds, double[] LearningRates, int Steps, double Threshold, double RequiredSpeedup, int EvalEvery, bool Ablation)
 {
     /// <summary>Conditions γ per training step.</summary>
     public const int Batch = 16;
@@ -32,11 +33,11 @@ public sealed record MipHypernetSettings(int Seeds, double[] LearningRates, int 
     /// <summary>
     /// Smoke: 1 seed × 500 steps at lr 3e-3, "converged" at MSE 0.03 (6 % of the target's variance: the short budget), MIP only needs to
     /// get there sooner (≥ 1.2×); cpu: 5 seeds × 1500 steps at lr 1e-3, 3e-3 and 1e-2 for both formulations, converged at MSE 0.003
-    /// (0.6 %), MIP at least twice as fast.
+    /// (0.6 %), MIP at least twice as fast, and the ablation of MIP's two parts (reported, not checked; smoke skips it).
     /// </summary>
     public static MipHypernetSettings For(Scale scale) => scale == Scale.Smoke
-        ? new(Seeds: 1, LearningRates: [3e-3], Steps: 500, Threshold: 0.03, RequiredSpeedup: 1.2, EvalEvery: 10)
-        : new(Seeds: 5, LearningRates: [1e-3, 3e-3, 1e-2], Steps: 1500, Threshold: 0.003, RequiredSpeedup: 2, EvalEvery: 10);
+        ? new(Seeds: 1, LearningRates: [3e-3], Steps: 500, Threshold: 0.03, RequiredSpeedup: 1.2, EvalEvery: 10, Ablation: false)
+        : new(Seeds: 5, LearningRates: [1e-3, 3e-3, 1e-2], Steps: 1500, Threshold: 0.003, RequiredSpeedup: 2, EvalEvery: 10, Ablation: true);
 }
 
 /// <summary>
@@ -44,14 +45,19 @@ public sealed record MipHypernetSettings(int Seeds, double[] LearningRates, int 
 /// notebooks/weightspace/mip-hypernet.ipynb. A <see cref="Hypernetwork"/> maps γ ∈ [0, 1] to the weights of a tanh MLP that
 /// must fit f_γ(x) = sin(π(1 + 2γ)x) on [−1, 1] (<see cref="Target"/>): one to three half-periods, one regression task per γ.
 /// The standard formulation θ = h(γ) and MIP θ = θ₀ + h([cos πγ/2, sin πγ/2]) — same h, same initialisation scheme, same
-/// data and Adam steps — are trained from several seeds at each learning rate of the same sweep. Evaluations (also at step 0) on a
-/// fixed 21 γ × 101 x grid: <c>seed{k}/{standard|mip}@{lr}/eval_mse</c>. The outcome is a <see cref="MipHypernetOutcome"/>.
+/// data and Adam steps — are trained from several seeds at each learning rate of the same sweep; with
+/// <see cref="MipHypernetSettings.Ablation"/> also each part of MIP alone: the encoding θ = h(E(γ)) and the residual θ = θ₀ + h(γ).
+/// Evaluations (also at step 0) on a fixed 21 γ × 101 x grid: <c>seed{k}/{standard|mip|encoding|residual}@{lr}/eval_mse</c>.
+/// The outcome is a <see cref="MipHypernetOutcome"/>.
 /// </summary>
 public sealed class MipHypernetExperiment : IExperiment
 {
-    /// <summary>The formulations compared, with their metric prefixes.</summary>
+    /// <summary>The formulations compared, with their metric prefixes: standard, MIP, then MIP's two parts alone (the ablation).</summary>
     public static readonly (string Name, HypernetworkParametrization Parametrization)[] Formulations =
-        [("standard", HypernetworkParametrization.Standard), ("mip", HypernetworkParametrization.MagnitudeInvariant)];
+    [
+        ("standard", HypernetworkParametrization.Standard), ("mip", HypernetworkParametrization.MagnitudeInvariant),
+        ("encoding", HypernetworkParametrization.InputEncoding), ("residual", HypernetworkParametrization.Residual),
+    ];
 
     /// <summary>Evaluation conditions: 21 values of γ evenly spaced on [0, 1].</summary>
     public const int EvalConditions = 21;
@@ -75,14 +81,16 @@ public sealed class MipHypernetExperiment : IExperiment
     public string Title => "Magnitude Invariant Parametrizations improve hypernetwork learning (Ortiz, Guttag, Dalca, ICLR 2024)";
 
     /// <inheritdoc />
-    public string? Narrower => "one toy regression task; the two parts of MIP are not ablated";
+    public string? Narrower => "one toy regression task";
 
     /// <inheritdoc />
     public string Claim =>
         "a hypernetwork that maps γ ∈ [0, 1] to the weights of a tanh MLP fitting sin(π(1+2γ)x) reaches evaluation MSE 0.003 at least 2× " +
         "sooner with MIP, θ = θ₀ + h([cos πγ/2, sin πγ/2]), than with the standard θ = h(γ), each at its best of the same Adam learning rates " +
         "(1e-3, 3e-3, 1e-2) and with the same steps and batches: the per-seed ratio is ≥ 2 in the mean and in ≥ 4 of 5 seeds, every MIP seed gets " +
-        "there, and the across-seed spread of the step count is smaller for MIP (smoke: 1 seed, lr 3e-3, MSE 0.03, MIP ≥ 1.2× sooner)";
+        "there, and the across-seed spread of the step count is smaller for MIP (smoke: 1 seed, lr 3e-3, MSE 0.03, MIP ≥ 1.2× sooner). " +
+        "Ablation, reported, not checked (the paper claims nothing about the parts alone): the encoding alone and θ₀ alone, same sweep, " +
+        "seeds, steps and batches (not at smoke)";
 
     /// <summary>The regression target of condition γ: f_γ(x) = sin(π(1 + 2γ)x); x [B, N, 1] with γ [B, 1, 1] (or broadcastable).</summary>
     public static Tensor Target(Tensor x, Tensor gamma)
@@ -177,7 +185,7 @@ public sealed class MipHypernetExperiment : IExperiment
         var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
         context.Run.AddHyperparameters(new
         {
-            seeds = seeds.Count, learning_rates = s.LearningRates, s.Steps, s.Threshold, required_speedup = s.RequiredSpeedup, eval_every = s.EvalEvery,
+            seeds = seeds.Count, learning_rates = s.LearningRates, ablation = s.Ablation, s.Steps, s.Threshold, required_speedup = s.RequiredSpeedup, eval_every = s.EvalEvery,
             batch = MipHypernetSettings.Batch, samples = MipHypernetSettings.Samples, primary = MipHypernetSettings.PrimarySizes,
             hyper_hidden = MipHypernetSettings.HyperHidden, target = "sin(pi (1 + 2 gamma) x)",
         });
@@ -187,7 +195,7 @@ public sealed class MipHypernetExperiment : IExperiment
         using var ey = evalY.DetachFromScope();
 
         // runs[f, r, k]: formulation f at learning rate r from seed k (ManualSeed(seed k) for both formulations); all see the same batches.
-        int nf = Formulations.Length, nr = s.LearningRates.Length, nk = seeds.Count;
+        int nf = s.Ablation ? Formulations.Length : 2, nr = s.LearningRates.Length, nk = seeds.Count;
         var models = new Hypernetwork[nf, nr, nk];
         var optimizers = new Adam[nf, nr, nk];
         var curves = new List<(long Step, double Mse)>[nf, nr, nk];
@@ -272,11 +280,24 @@ public sealed class MipHypernetExperiment : IExperiment
                 ["standard_lr"] = s.LearningRates[best[0]], ["mip_lr"] = s.LearningRates[best[1]],
                 ["standard_norm_slope_init"] = Median(initSlopes[0]), ["mip_norm_slope_init"] = Median(initSlopes[1]),
             };
+            var parts = Enumerable.Range(0, nf).Select(f =>
+            {
+                var partSteps = new SeedSummary(steps[f, best[f]]);
+                int reached = Enumerable.Range(0, nk).Count(k => StepsToThreshold(curves[f, best[f], k], s.Threshold) is not null);
+                return new MipFormulationResult(Formulations[f].Name, s.LearningRates[best[f]], partSteps,
+                    new SeedSummary(standard.Values.Zip(partSteps.Values, (a, b) => a / Math.Max(b, s.EvalEvery))), reached);
+            }).ToArray();
+            foreach (var part in parts.Skip(2))
+            {
+                metrics[$"{part.Name}_speedup_mean"] = part.Speedup.Mean;
+                metrics[$"{part.Name}_steps_median"] = Median(part.Steps.Values);
+                metrics[$"{part.Name}_lr"] = part.Rate;
+            }
             var perRate = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nr).Select(r => new SeedSummary(steps[f, r])).ToArray()).ToArray();
             var bestCurves = Enumerable.Range(0, nf).Select(f => Enumerable.Range(0, nk).Select(k => curves[f, best[f], k].ToArray()).ToArray()).ToArray();
             var trained = Enumerable.Range(0, nf).Select(f => WeightNorms(models[f, best[f], 0], gammas)).ToArray();
             return check.Result(metrics, training, new MipHypernetOutcome(s, best.Select(r => s.LearningRates[r]).ToArray(), perRate, standard, mip, ratio,
-                bestCurves, gammas, initSlopes, InitialNorms(gammas, seeds[0], device), trained));
+                bestCurves, gammas, initSlopes, InitialNorms(gammas, seeds[0], device, nf), trained) { Formulations = parts });
         }
         finally
         {
@@ -286,7 +307,7 @@ public sealed class MipHypernetExperiment : IExperiment
     }
 
     // ‖θ(γ)‖ of freshly initialised hypernetworks of both formulations from `seed`.
-    private static double[][] InitialNorms(double[] gammas, ulong seed, Device device) => Formulations.Select(f =>
+    private static double[][] InitialNorms(double[] gammas, ulong seed, Device device, int count) => Formulations.Take(count).Select(f =>
     {
         ManualSeed(seed);
         using var h = CreateHypernetwork(f.Parametrization, device);
@@ -294,7 +315,10 @@ public sealed class MipHypernetExperiment : IExperiment
     }).ToArray();
 }
 
-/// <summary>What the MIP notebook draws.</summary>
+/// <summary>One formulation at its selected rate: steps to the threshold per seed, the standard formulation's steps over its, and how many seeds got there.</summary>
+public sealed record MipFormulationResult(string Name, double Rate, SeedSummary Steps, SeedSummary Speedup, int Reached);
+
+/// <summary>What the MIP notebook draws (index order of the per-formulation arrays: <see cref="MipHypernetExperiment.Formulations"/>).</summary>
 /// <param name="Settings">The settings of the run.</param>
 /// <param name="SelectedRate">The learning rate each formulation (standard, MIP) is compared at: its lowest median step count.</param>
 /// <param name="StepsByRate">Steps to the threshold over seeds, per formulation and learning rate.</param>
@@ -308,4 +332,8 @@ public sealed class MipHypernetExperiment : IExperiment
 /// <param name="TrainedNorms">‖θ(γ)‖ after training of the first seed at the selected rate, per formulation.</param>
 public sealed record MipHypernetOutcome(MipHypernetSettings Settings, double[] SelectedRate, SeedSummary[][] StepsByRate, SeedSummary Standard,
     SeedSummary Mip, SeedSummary Speedup, (long Step, double Mse)[][][] Curves, double[] Gammas, double[][] InitialSlopes, double[][] InitialNorms,
-    double[][] TrainedNorms);
+    double[][] TrainedNorms)
+{
+    /// <summary>Every formulation run (standard, MIP, then the ablation's encoding-only and θ₀-only where run) at its selected rate.</summary>
+    public MipFormulationResult[] Formulations { get; init; } = [];
+}

@@ -36,6 +36,32 @@ public class WaveNetExperimentTests
     }
 
     [Fact]
+    public void SpeechCropsAreContiguousWindowsOfTheClips()
+    {
+        // Two clips of distinct, increasing codes: every row of a batch must be `crop` consecutive codes of one clip.
+        long[][] clips = [[.. Enumerable.Range(0, 50).Select(i => (long)i)], [.. Enumerable.Range(1000, 30).Select(i => (long)i)]];
+        using var batch = WaveNetExperiment.SpeechCrops(clips, new Random(3), batch: 64, crop: 20);
+        Assert.Equal([64L, 20L], batch.Shape);
+        var rows = batch.ToArray<long>().Chunk(20).ToArray();
+        foreach (var row in rows)
+        {
+            Assert.Contains(clips, c => c.Contains(row[0]) && c.Contains(row[^1]));
+            for (int t = 1; t < row.Length; t++) Assert.Equal(row[t - 1] + 1, row[t]);
+        }
+        Assert.Contains(rows, r => r[0] < 1000);
+        Assert.Contains(rows, r => r[0] >= 1000);
+    }
+
+    [Fact]
+    public void SpeechDemonstrationRunsAtCpuAndGpuScaleOnly()
+    {
+        Assert.False(WaveNetSettings.For(Scale.Smoke).Speech);
+        Assert.True(WaveNetSettings.For(Scale.Cpu).Speech);
+        Assert.True(WaveNetSettings.For(Scale.Gpu).Speech);
+        Assert.DoesNotContain(WaveNetExperiment.SpeechHeldOutSentence, WaveNetExperiment.SpeechTrainingSentences);
+    }
+
+    [Fact]
     public void ContinuationsStartWhereThePrimeEnds()
     {
         using var scope = NewScope();
