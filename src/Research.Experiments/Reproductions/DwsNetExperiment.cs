@@ -86,7 +86,8 @@ public sealed record DwsNetOutcome(DwsNetSettings Settings, double InrPsnr, IRea
 /// scale the weight-space classifiers are all near chance, so the claim checked is the narrower one of <see cref="Claim"/>;
 /// the paper's gaps DWSNet − baseline are logged and kept in <see cref="DwsNetOutcome.Gap"/>. Every input tensor is
 /// divided by its training standard deviation (one number per tensor, which keeps the symmetry). Same data, epochs, batch and
-/// rate sweep for all. Metrics: <c>seed{s}/{classifier}@{lr}/accuracy</c> per epoch (test) and <c>…/loss</c>.
+/// rate sweep for all. Metrics: <c>seed{s}/{classifier}@{lr}/accuracy</c> per epoch (test) and <c>…/loss</c>; the sweep's runs
+/// (first seed, validation accuracy) as <c>sweep/{classifier}@{lr}/…</c>.
 /// </summary>
 public sealed class DwsNetExperiment : IExperiment
 {
@@ -159,7 +160,7 @@ public sealed class DwsNetExperiment : IExperiment
                 if (first)
                     foreach (var lr in s.LearningRates)
                     {
-                        using var candidate = Train(context, s, name, seed, lr, trainSet, validationSet, scales, out _);
+                        using var candidate = Train(context, s, name, seed, lr, trainSet, validationSet, scales, out _, "sweep");
                         sweep[name][lr] = Accuracy(candidate, validationSet, scales);
                     }
                 chosen[name] = sweep[name].MaxBy(e => e.Value).Key;
@@ -313,12 +314,12 @@ public sealed class DwsNetExperiment : IExperiment
     }
 
     private static Classifier Train(ExperimentContext context, DwsNetSettings s, string name, ulong seed, double lr, FittedInrs train,
-        FittedInrs evaluation, double[] scales, out double[] curve)
+        FittedInrs evaluation, double[] scales, out double[] curve, string? run = null)
     {
         ManualSeed(seed);
         var model = new Classifier(name, s, scales);
         using var optimiser = new Adam(model.Parameters(), lr: lr);
-        string prefix = string.Create(CultureInfo.InvariantCulture, $"seed{seed}/{name}@{lr:G3}");
+        string prefix = string.Create(CultureInfo.InvariantCulture, $"{run ?? $"seed{seed}"}/{name}@{lr:G3}");
         curve = new double[s.Epochs];
         long n = train.Count;
         for (int epoch = 0; epoch < s.Epochs; epoch++)
