@@ -41,12 +41,12 @@ public sealed class FittedInrs : IDisposable
     public long[] Sizes => [Weights[0].Size(2), .. Weights.Select(w => w.Size(1))];
 
     /// <summary>
-    /// Fits one SIREN (<paramref name="width"/> wide, <paramref name="hiddenLayers"/> hidden-to-hidden layers, ω₀ = 30) to each of
+    /// Fits one SIREN (<paramref name="width"/> wide, <paramref name="hiddenLayers"/> hidden-to-hidden layers, ω₀ = <paramref name="omega0"/>) to each of
     /// <paramref name="images"/> [n, side², 1] (values in [−1, 1], row-major on <see cref="Siren.Grid"/>) with
     /// <paramref name="steps"/> Adam steps, <paramref name="batch"/> networks at a time; initialisations drawn after ManualSeed(seed).
     /// </summary>
     public static FittedInrs Fit(Tensor images, Tensor labels, int side, long width, int hiddenLayers, int steps, double lr, int batch, ulong seed,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, double omega0 = 30)
     {
         ManualSeed(seed);
         using var coords = Siren.Grid(side, side, device: images.Device).DetachFromScope();
@@ -55,7 +55,7 @@ public sealed class FittedInrs : IDisposable
         {
             using var scope = NewScope();
             var targets = images.Narrow(0, start, Math.Min(batch, images.Size(0) - start));
-            using var networks = SirenBatch.Initialise(targets.Size(0), 2, width, hiddenLayers, 1, device: images.Device);
+            using var networks = SirenBatch.Initialise(targets.Size(0), 2, width, hiddenLayers, 1, omega0, omega0, images.Device);
             InrFitting.Fit(networks, coords, targets, null, steps, lr, cancellation: cancellation);
             parts.Add((networks.Weights.Select(w => w.Detach().Clone().DetachFromScope()).ToArray(),
                 networks.Biases.Select(b => b.Detach().Clone().DetachFromScope()).ToArray(),
@@ -79,9 +79,10 @@ public sealed class FittedInrs : IDisposable
     /// <paramref name="side"/>² with pixels in [−1, 1] — from the cache when these settings were fitted before.
     /// </summary>
     public static FittedInrs Digits(int count, int side, long width, int hiddenLayers, int steps, double lr, ulong seed, int batch = 512,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, double omega0 = 30)
     {
         string key = string.Create(CultureInfo.InvariantCulture, $"digits n={count} side={side} width={width} hidden={hiddenLayers} steps={steps} lr={lr:R} seed={seed} v1");
+        if (omega0 != 30) key += string.Create(CultureInfo.InvariantCulture, $" omega0={omega0:R}");
         var path = DataCache.GetOrCreate("fitted-inrs", key, "pt", file =>
         {
             var digits = Sklearn.Digits();
@@ -89,7 +90,7 @@ public sealed class FittedInrs : IDisposable
             int n = Math.Min(count, digits.Rows);
             var pixels = digits.FeatureTensor().Narrow(0, 0, n) / 8.0 - 1;                  // [n, 64] in [−1, 1]
             var images = DigitImages.Upsample(pixels, side).Reshape(n, -1, 1);
-            using var fitted = Fit(images, digits.LabelTensor().Narrow(0, 0, n), side, width, hiddenLayers, steps, lr, batch, seed, cancellation);
+            using var fitted = Fit(images, digits.LabelTensor().Narrow(0, 0, n), side, width, hiddenLayers, steps, lr, batch, seed, cancellation, omega0);
             fitted.Save(file);
         });
         return Load(path);

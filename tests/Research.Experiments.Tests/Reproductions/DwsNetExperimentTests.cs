@@ -21,6 +21,7 @@ public class DwsNetExperimentTests
     [InlineData("MLP")]
     [InlineData("MLP + perm. aug.")]
     [InlineData("StatNN")]
+    [InlineData(DwsNetExperiment.ImageMlp)]
     public void BaselinesHaveDwsNetsParametersWithinTenPercent(string baseline)
     {
         foreach (var scale in new[] { Scale.Smoke, Scale.Cpu, Scale.Gpu })
@@ -70,5 +71,22 @@ public class DwsNetExperimentTests
         var x = Siren.Grid(5, 5);
         Assert.Equal(0, (permuted.Forward(x) - sirens.Forward(x)).Abs().Max().Item<float>(), 1e-5);
         Assert.True((permuted.Weights[1] - sirens.Weights[1]).Abs().Max().Item<float>() > 1e-3);
+    }
+
+    [Fact]
+    public void ImageControlRendersTheInrFromScaledWeights()
+    {
+        using var scope = NewScope();
+        ManualSeed(3);
+        var s = DwsNetSettings.For(Scale.Smoke);
+        using var sirens = SirenBatch.Initialise(3, 2, s.InrWidth, s.InrHiddenLayers, 1, s.Omega0, s.Omega0);
+        double[] scales = [0.5, 2, 3, 0.25, 4, 1.5];
+        using var control = new DwsNetExperiment.Classifier(DwsNetExperiment.ImageMlp, s, scales);
+        using var noGrad = NoGrad();
+        var w = sirens.Weights.Select((t, l) => t / scales[2 * l]).ToArray();
+        var b = sirens.Biases.Select((t, l) => t / scales[2 * l + 1]).ToArray();
+        var expected = sirens.Forward(Siren.Grid(s.Side, s.Side)).Reshape(3, -1);
+        Assert.Equal(0, (control.Render(w, b) - expected).Abs().Max().Item<float>(), 1e-4);
+        Assert.Equal([3L, 10], control.Forward((w, b)).Shape);
     }
 }
