@@ -144,7 +144,7 @@ public sealed class ConvergentLearningExperiment : IExperiment
             using var a = Network(seedA, context.Device);
             using var b = Network(seedB, context.Device);
             var untrained = Compare(a, b, data.TestX);
-            training = TrainPair(context, data, a, b, epochs, seedA, seedB, $"seed{k}");
+            training = ClassifierPair.Train(context, data, a, b, epochs, BatchSize, LearningRate, seedA, seedB, $"seed{k}");
             var trained = Compare(a, b, data.TestX);
             pairs.Add(new ConvergentPair(seeds[k], data.TestAccuracy(a), data.TestAccuracy(b),
                 trained.Select(t => t.Match).ToArray(), untrained.Select(t => t.Match).ToArray()));
@@ -209,39 +209,5 @@ public sealed class ConvergentLearningExperiment : IExperiment
             var live = (u.Amax([0L]) - u.Amin([0L])).Double().Cpu().Contiguous().ToArray<double>().Select(range => range > 0).ToArray();
             return (r, match, new LayerMatch(UnitMatching.MatchedCorrelations(r, match), UnitMatching.BestCorrelations(r), mean / r.Length, live));
         }).ToArray();
-    }
-
-    // Both networks on the same steps: A with seedA's data order, B with seedB's.
-    private static TrainingResult TrainPair(ExperimentContext context, ClassificationSplit data, ReluMlp a, ReluMlp b, int epochs, ulong seedA, ulong seedB,
-        string prefix)
-    {
-        var samplers = new[] { seedA, seedB }.Select(s => new EpochSampler(data.TrainRows, BatchSize, s, shuffle: true, dropLast: false)).ToArray();
-        using var aOpt = new Adam(a.Parameters(), lr: LearningRate);
-        using var bOpt = new Adam(b.Parameters(), lr: LearningRate);
-        var trainer = context.CreateTrainer(new TrainerOptions
-        {
-            MaxSteps = (long)epochs * samplers[0].BatchesPerEpoch,
-            LearningRate = LearningRates.Constant(LearningRate),
-            EvalEvery = samplers[0].BatchesPerEpoch,
-        });
-        var batches = new FuncBatches<(Tensor X, Tensor Y)[]>(step => samplers.Select(s => s.Batch(step, data.TrainX, data.TrainY)).ToArray());
-        return trainer.Fit(new TensorState { { "a", new ModuleState(a, aOpt) }, { "b", new ModuleState(b, bOpt) } }, batches, (batch, ctx) =>
-        {
-            var metrics = new Dictionary<string, double>();
-            foreach (var (model, optimizer, name, (x, y)) in new[] { (a, aOpt, "a", batch[0]), (b, bOpt, "b", batch[1]) })
-            {
-                ctx.ApplyLearningRate(optimizer);
-                var loss = F.CrossEntropy(model.Forward(x), y);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-                metrics[$"{prefix}/{name}/loss"] = loss.Item<float>();
-            }
-            return new StepResult(Metrics: metrics);
-        }, evaluate: _ => new Dictionary<string, double>
-        {
-            [$"{prefix}/a/accuracy"] = data.TestAccuracy(a),
-            [$"{prefix}/b/accuracy"] = data.TestAccuracy(b),
-        }, run: context.Run);
     }
 }

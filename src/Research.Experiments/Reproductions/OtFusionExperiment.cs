@@ -173,41 +173,11 @@ public sealed class OtFusionExperiment : IExperiment
     private static (ReluMlp A, ReluMlp B, TrainingResult Training) TrainPair(ExperimentContext context, ClassificationSplit data, int epochs,
         ulong seedA, ulong seedB, string prefix)
     {
-        var samplers = new[] { seedA, seedB }.Select(s => new EpochSampler(data.TrainRows, BatchSize, s, shuffle: true, dropLast: false)).ToArray();
         ManualSeed(seedA);
         var a = new ReluMlp(Sizes, device: context.Device);
         ManualSeed(seedB);
         var b = new ReluMlp(Sizes, device: context.Device);
-        using var aOpt = new Adam(a.Parameters(), lr: LearningRate);
-        using var bOpt = new Adam(b.Parameters(), lr: LearningRate);
-        var trainer = context.CreateTrainer(new TrainerOptions
-        {
-            MaxSteps = (long)epochs * samplers[0].BatchesPerEpoch,
-            LearningRate = LearningRates.Constant(LearningRate),
-            EvalEvery = samplers[0].BatchesPerEpoch,
-        });
-        var batches = new FuncBatches<(Tensor X, Tensor Y)[]>(step => samplers.Select(sampler =>
-        {
-            return sampler.Batch(step, data.TrainX, data.TrainY);
-        }).ToArray());
-        var training = trainer.Fit(new TensorState { { "a", new ModuleState(a, aOpt) }, { "b", new ModuleState(b, bOpt) } }, batches, (batch, ctx) =>
-        {
-            var metrics = new Dictionary<string, double>();
-            foreach (var (model, optimizer, name, (x, y)) in new[] { (a, aOpt, "a", batch[0]), (b, bOpt, "b", batch[1]) })
-            {
-                ctx.ApplyLearningRate(optimizer);
-                var loss = F.CrossEntropy(model.Forward(x), y);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                optimizer.Step();
-                metrics[$"{prefix}/{name}/loss"] = loss.Item<float>();
-            }
-            return new StepResult(Metrics: metrics);
-        }, evaluate: _ => new Dictionary<string, double>
-        {
-            [$"{prefix}/a/accuracy"] = data.TestAccuracy(a),
-            [$"{prefix}/b/accuracy"] = data.TestAccuracy(b),
-        }, run: context.Run);
+        var training = ClassifierPair.Train(context, data, a, b, epochs, BatchSize, LearningRate, seedA, seedB, prefix);
         return (a, b, training);
     }
 
