@@ -201,12 +201,13 @@ public class LifecycleTests
             Assert.Equal("error", (string)r[name]!["status"]!);
             Assert.Equal("OperationCanceledException", (string)r[name]!["ename"]!);
         }
-        Assert.InRange((double)r["cooperative_s"]!, 0, 2.0);
-        Assert.InRange((double)r["await_s"]!, 0, 2.0);
-        Assert.InRange((double)r["sigint_s"]!, 0, 2.0);
-        Assert.InRange((double)r["tensor_s"]!, 0, 2.0);            // tensor ops observe Research.Torch.Interrupt
+        // "Promptly", with slack for a machine loaded 10–40 deep (two suites at once): well under the 30 s the driver waits.
+        Assert.InRange((double)r["cooperative_s"]!, 0, 15.0);
+        Assert.InRange((double)r["await_s"]!, 0, 15.0);
+        Assert.InRange((double)r["sigint_s"]!, 0, 15.0);
+        Assert.InRange((double)r["tensor_s"]!, 0, 15.0);           // tensor ops observe Research.Torch.Interrupt
         Assert.Equal("3", Cell.From(r["after_tensor"]).Result);     // and the flag is reset for the next cell
-        Assert.InRange((double)r["orphan_s"]!, 1.5, 8.0); // the grace period (2 s), then a reply anyway (slack for loaded machines)
+        Assert.InRange((double)r["orphan_s"]!, 1.5, 20.0); // the grace period (2 s), then a reply anyway (slack for loaded machines)
         Assert.Contains("orphaned", (string)r["orphan"]!["evalue"]!);
         Assert.Equal("3", Cell.From(r["after_cooperative"]).Result);
         Assert.Equal("True", Cell.From(r["after_orphan"]).Result); // state of the interrupted cell is kept; new thread works
