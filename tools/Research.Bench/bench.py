@@ -2,19 +2,12 @@
 
 usage: bench.py THREADS  -> prints {name: median_ms} as JSON
 """
-import ctypes
 import json
-import os
 import statistics
 import sys
 import time
 
-# The same BLAS as Research.Torch (src/Research.Torch/Native/BlasRuntime.cs): Debian's OpenMP build of OpenBLAS when
-# installed, loaded before torch so that libtorch binds to it; RESEARCH_BLAS=system keeps the system's choice.
-_OPENMP_BLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-if os.environ.get("RESEARCH_BLAS", "").lower() != "system" and os.path.exists(os.path.join(_OPENMP_BLAS, "libopenblas.so.0")):
-    for _name in ("libopenblas.so.0", "libblas.so.3", "liblapack.so.3"):
-        ctypes.CDLL(os.path.join(_OPENMP_BLAS, _name), mode=ctypes.RTLD_GLOBAL)
+import same_blas  # noqa: F401  (before torch: the BLAS Research.Torch runs on)
 
 import torch  # noqa: E402  (after the BLAS above)
 

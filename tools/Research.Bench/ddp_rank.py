@@ -1,6 +1,8 @@
 # One rank of the data-parallel benchmark on PyTorch (the reference side of DataParallelBenchmark.cs):
 #   ddp_rank.py <rank> <world> <port> <threads> <bucket_mb> <steps>    (rank 0 with port 0 prints "port N")
-import sys, time, statistics, datetime, torch, torch.distributed as dist
+import sys, time, statistics, datetime
+import same_blas  # noqa: F401  (before torch: the BLAS Research.Torch runs on)
+import torch, torch.distributed as dist
 rank, world, port, threads, bucket_mb, steps = sys.argv[1:7]
 rank, world, port, threads, steps, bucket_mb = int(rank), int(world), int(port), int(threads), int(steps), float(bucket_mb)
 torch.set_num_threads(threads)

@@ -7,18 +7,12 @@ Each case file is written by our side: the model's initial parameters ("param.<s
 ("input.<name>") and, in the metadata, the case ("case") and the shapes the twin needs. Both sides train with Adam
 (lr 1e-3, PyTorch defaults otherwise) on that one batch, so the first losses must agree.
 """
-import ctypes
 import json
-import os
 import statistics
 import sys
 import time
 
-# The same BLAS as Research.Torch (src/Research.Torch/Native/BlasRuntime.cs); see bench.py.
-_OPENMP_BLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
-if os.environ.get("RESEARCH_BLAS", "").lower() != "system" and os.path.exists(os.path.join(_OPENMP_BLAS, "libopenblas.so.0")):
-    for _name in ("libopenblas.so.0", "libblas.so.3", "liblapack.so.3"):
-        ctypes.CDLL(os.path.join(_OPENMP_BLAS, _name), mode=ctypes.RTLD_GLOBAL)
+import same_blas  # noqa: F401  (before torch: the BLAS Research.Torch runs on)
 
 import torch  # noqa: E402  (after the BLAS above)
 import torch.nn.functional as F  # noqa: E402
