@@ -89,7 +89,7 @@ public static class ImageFitting
         using var scope = NewScope();
         double range = (target.Max() - target.Min()).Item<double>();
         double mse = (prediction - target).Square().Mean().Item<double>();
-        return 10 * Math.Log10(range * range / mse);
+        return PsnrFromMse(mse, range);
     }
 
     /// <summary>PSNR in dB from a mean squared error, for values spanning <paramref name="range"/> (2 for [−1, 1]).</summary>
