@@ -52,16 +52,21 @@ public sealed class ExperimentContext
     /// The seeds a multi-seed experiment runs at this scale: <see cref="Seed"/>, <see cref="Seed"/> + 1, … (as many as
     /// <see cref="ByScale{T}"/> picks), so <c>--seed</c> shifts the whole set.
     /// </summary>
-    public IReadOnlyList<ulong> Seeds(int smoke, int cpu, int gpu)
+    public IReadOnlyList<ulong> Seeds(int smoke, int cpu, int gpu) => Seeds(ByScale(smoke, cpu, gpu));
+
+    /// <summary>
+    /// <paramref name="count"/> seeds from <see cref="Seed"/> on: <see cref="Seed"/>, <see cref="Seed"/> + 1, … (for settings
+    /// that already chose the count for this scale).
+    /// </summary>
+    public IReadOnlyList<ulong> Seeds(int count)
     {
-        int count = ByScale(smoke, cpu, gpu);
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(cpu), "an experiment needs at least one seed");
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "an experiment needs at least one seed");
         return Enumerable.Range(0, count).Select(i => Seed + (ulong)i).ToArray();
     }
 
     /// <summary>
     /// A trainer with this context's cancellation and callbacks, seeded with <paramref name="seed"/> (one of
-    /// <see cref="Seeds"/> in a multi-seed experiment) or else the context's seed.
+    /// <see cref="Seeds(int)"/> in a multi-seed experiment) or else the context's seed.
     /// </summary>
     public Trainer CreateTrainer(TrainerOptions options, ulong? seed = null)
     {

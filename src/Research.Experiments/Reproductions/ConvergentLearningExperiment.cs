@@ -128,7 +128,7 @@ public sealed class ConvergentLearningExperiment : IExperiment
         using var threads = ThreadLimit.ForSmallModels();
         int epochs = Epochs(context.Scale);
         using var data = ClassificationSplit.Create(Sklearn.Digits(), testFraction: 0.2, seed: 0, context.Device);
-        var seeds = context.Seeds(smoke: PairCount(Scale.Smoke), cpu: PairCount(Scale.Cpu), gpu: PairCount(Scale.Gpu));
+        var seeds = context.Seeds(PairCount(context.Scale));
         context.Run.AddHyperparameters(new
         {
             epochs, batch_size = BatchSize, lr = LearningRate, sizes = Sizes, pairs = seeds.Count, near_perfect = NearPerfect, unshared = Unshared,

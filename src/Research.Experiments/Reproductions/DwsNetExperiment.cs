@@ -127,7 +127,7 @@ public sealed class DwsNetExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = DwsNetSettings.For(context.Scale);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         context.Run.AddHyperparameters(new
         {
             digits = s.Digits, s.Side, inr_width = s.InrWidth, inr_hidden_layers = s.InrHiddenLayers, s.FitSteps, fit_lr = s.FitLearningRate,

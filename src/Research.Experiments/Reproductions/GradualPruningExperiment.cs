@@ -231,7 +231,7 @@ public sealed class GradualPruningExperiment : IExperiment
         var s = GradualPruningSettings.For(context.Scale);
         if (!s.Sweep.Contains(s.Sparsity)) throw new InvalidOperationException($"the sweep {string.Join(", ", s.Sweep)} must contain the claim's sparsity {s.Sparsity}");
         var digits = Sklearn.Digits();
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         using var tuning = ClassificationSplit.Create(digits, GradualPruningSettings.TestFraction, TuningSplit + (int)context.Seed, context.Device);
         long inputs = tuning.Features, classes = tuning.Classes;
         int depth = s.Hidden.Length;

@@ -123,7 +123,7 @@ public sealed class LearnedInitExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = LearnedInitSettings.For(context.Scale);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         var device = context.Device;
         context.Run.AddHyperparameters(new
         {

@@ -182,7 +182,7 @@ public sealed class MipHypernetExperiment : IExperiment
         using var threads = ThreadLimit.ForSmallModels();
         var s = MipHypernetSettings.For(context.Scale);
         var device = context.Device;
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         context.Run.AddHyperparameters(new
         {
             seeds = seeds.Count, learning_rates = s.LearningRates, ablation = s.Ablation, s.Steps, s.Threshold, required_speedup = s.RequiredSpeedup, eval_every = s.EvalEvery,

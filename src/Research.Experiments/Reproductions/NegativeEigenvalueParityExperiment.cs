@@ -90,7 +90,7 @@ public sealed class NegativeEigenvalueParityExperiment : IExperiment
         using var threads = ThreadLimit.ForSmallModels();
         var s = ParitySettings.For(context.Scale);
         var device = context.Device;
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         context.Run.AddHyperparameters(new
         {
             seeds = seeds.Count, learning_rates = s.LearningRates, s.Steps, s.Batch, train_lengths = $"3..{s.MaxTrainLength}", test_lengths = s.TestLengths,

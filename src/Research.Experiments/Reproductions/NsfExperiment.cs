@@ -205,7 +205,7 @@ public sealed class NsfExperiment : IExperiment
         context.Run.Log(string.Create(CultureInfo.InvariantCulture, $"Griffin-Lim: held-out STFT {griffinLim.Stft:F3}, GPE {griffinLim.Gpe:F3}"));
 
         var configs = s.Models.ToDictionary(x => x.Name, x => x.Config);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         var distances = configs.Keys.ToDictionary(n => n, _ => new List<double>());
         var pitchErrors = configs.Keys.ToDictionary(n => n, _ => new List<double>());
         var generated = new Dictionary<string, float[]> { [GriffinLimName] = griffinLim.Waves[0] };

@@ -111,7 +111,7 @@ public sealed class OtFusionExperiment : IExperiment
         int epochs = Epochs(context.Scale);
         const double testFraction = 0.2;
         using var data = ClassificationSplit.Create(Sklearn.Digits(), testFraction, seed: 0, context.Device);
-        var seeds = context.Seeds(smoke: Pairs(Scale.Smoke), cpu: Pairs(Scale.Cpu), gpu: Pairs(Scale.Gpu));
+        var seeds = context.Seeds(Pairs(context.Scale));
         context.Run.AddHyperparameters(new
         {
             epochs, batch_size = BatchSize, sizes = Sizes, lr = LearningRate, test_fraction = testFraction, path_points = PathPoints, pairs = seeds.Count,

@@ -113,7 +113,7 @@ public sealed class QuantumWellExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = QuantumWellSettings.For(context.Scale);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         context.Run.AddHyperparameters(new
         {
             seeds = seeds.Count, s.Steps, s.Points, s.Width, lr = QuantumWellSettings.LearningRate, norm_weight = QuantumWellSettings.NormWeight,

@@ -107,7 +107,7 @@ public sealed class SirenExperiment : IExperiment
     {
         using var threads = ThreadLimit.ForSmallModels();
         var s = SirenSettings.For(context.Scale);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         var device = context.Device;
         context.Run.AddHyperparameters(new
         {

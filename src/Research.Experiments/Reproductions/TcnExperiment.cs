@@ -254,7 +254,7 @@ public sealed class TcnExperiment : IExperiment
         var s = TcnSettings.For(context.Scale);
         var device = context.Device;
         double baseline = BaselineLoss(s.Delay);
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         using var held = CopyBatch(s.EvalBatch, s.Delay, EvalSeed, device);
         using var selection = CopyBatch(s.EvalBatch, s.Delay, SelectionSeed, device);
         var parameters = new Dictionary<string, long>();

@@ -207,7 +207,7 @@ public sealed class WaveNetExperiment : IExperiment
         var testPitches = testNotes.Select(n => n.Pitch).ToArray();
         using var test = Codes(testNotes.Select(n => n.Clip), device).DetachFromScope();               // [notes, frames]
 
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         var nets = new WaveNet[seeds.Count][];
         foreach (var (seed, i) in seeds.Select((seed, i) => (seed, i)))                                  // initialised in order
         {

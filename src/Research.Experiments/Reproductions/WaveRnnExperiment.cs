@@ -165,7 +165,7 @@ public sealed class WaveRnnExperiment : IExperiment
         using var threads = ThreadLimit.ForSmallModels();
         var s = WaveRnnSettings.For(context.Scale);
         var device = context.Device;
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         double baseline = BaselineLoss(s.Delay);
         using var held = CopyBatch(256, s.Delay, EvalSeed, device);
         using var selection = CopyBatch(256, s.Delay, SelectionSeed, device);

@@ -158,7 +158,7 @@ public sealed class WaveUNetExperiment : IExperiment
             held_out = heldOut.Names.Length, eval_length = s.EvalLength, min_improvement_db = s.MinImprovementDb, min_gap_db = s.MinGapDb,
         });
 
-        var seeds = context.Seeds(smoke: s.Seeds, cpu: s.Seeds, gpu: s.Seeds);
+        var seeds = context.Seeds(s.Seeds);
         var kept = new Dictionary<string, WaveUNet>();
         var configs = s.Models.ToDictionary(m => m.Name, m => m.Config);
         try
