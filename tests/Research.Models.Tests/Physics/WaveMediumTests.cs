@@ -56,7 +56,9 @@ public class WaveMediumTests
     {
         using var scope = NewScope();
         var medium = new WaveMedium(points: 16, steps: 20, cubic: 1.0);
-        var input = Tensor.RandN([3, 16]).RequiresGrad_();
+        // A fixed drive within the scheme's stable range (|u| ≤ 0.2): an unseeded RandN drew from the generator other tests
+        // share, and a large draw made the cubic medium blow up (NaN ≥ 0 is false).
+        var input = (Tensor.Linspace(-1, 1, 48).Reshape(3, 16).Sin()).RequiresGrad_();
         var output = medium.Run(input * 0.2);
         Assert.False(output.RequiresGrad);
         Assert.Equal([3L, 16], output.Shape);
