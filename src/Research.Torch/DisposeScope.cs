@@ -27,12 +27,14 @@ public sealed class DisposeScope : IDisposable
     /// <summary>How many tensors this scope currently owns.</summary>
     public int Count => _owned.Count;
 
-    internal static void Register(Tensor t)
+    /// <summary>Gives a new tensor to this thread's innermost scope; false when no scope is open.</summary>
+    internal static bool Register(Tensor t)
     {
         var s = t_current;
-        if (s is null) return;
+        if (s is null) return false;
         t.Scope = s;
         s._owned.Add(t);
+        return true;
     }
 
     internal void Adopt(Tensor t)
@@ -57,8 +59,8 @@ public sealed class DisposeScope : IDisposable
     private void MoveOut(Tensor t)
     {
         if (t.Scope != this) return;
-        t.Scope = null;
-        Parent?.Adopt(t);
+        if (Parent is { } parent) parent.Adopt(t);
+        else t.Scope = null;                      // the caller owns it now (and the tensor gets its backstop)
     }
 
     /// <summary>Frees every tensor still owned by this scope and closes it.</summary>

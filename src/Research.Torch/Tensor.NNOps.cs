@@ -22,8 +22,10 @@ public partial class Tensor
     {
         var h = Interlocked.Exchange(ref source._handle, IntPtr.Zero);
         if (h == IntPtr.Zero) throw new ObjectDisposedException(nameof(Tensor), "the source tensor was disposed");
-        GC.SuppressFinalize(source);
+        source._backstop?.Disarm();
         var old = Interlocked.Exchange(ref _handle, h);
+        _backstop?.Disarm();                                            // the backstop guards a handle: a new one for h
+        _backstop = _scope is null ? new TensorBackstop(h, _tracker) : null;
         source._tracker?.Freed();                                       // the source object is gone ...
         if (old != IntPtr.Zero)
         {

@@ -14,6 +14,8 @@ public partial class Tensor : IDisposable
     private static long s_live;
     private IntPtr _handle;
     private readonly LiveTensors? _tracker;
+    private DisposeScope? _scope;
+    private TensorBackstop? _backstop;      // only while no scope owns the tensor: see TensorBackstop
 
     internal Tensor(IntPtr handle)
     {
@@ -21,7 +23,7 @@ public partial class Tensor : IDisposable
         Interlocked.Increment(ref s_live);
         _tracker = LiveTensors.Current;
         _tracker?.Created();
-        DisposeScope.Register(this);
+        if (!DisposeScope.Register(this)) _backstop = new TensorBackstop(handle, _tracker);
     }
 
     /// <summary>Tensors created and not yet freed, process-wide (a leak detector for tests and notebooks).</summary>
@@ -33,7 +35,19 @@ public partial class Tensor : IDisposable
     /// </summary>
     public static LiveTensors TrackLive() => new();
 
-    internal DisposeScope? Scope { get; set; }
+    /// <summary>
+    /// The scope that owns the tensor, or null. A tensor that leaves its scope (kept at the outermost scope, or
+    /// detached) gets a <see cref="TensorBackstop"/> then; tensors a scope owns need none, so they cost no finalizer.
+    /// </summary>
+    internal DisposeScope? Scope
+    {
+        get => _scope;
+        set
+        {
+            _scope = value;
+            if (value is null && _backstop is null && _handle != IntPtr.Zero) _backstop = new TensorBackstop(_handle, _tracker);
+        }
+    }
 
     /// <summary>True once the tensor was freed.</summary>
     public bool IsDisposed => _handle == IntPtr.Zero;
@@ -56,18 +70,11 @@ public partial class Tensor : IDisposable
         NativeMethods.rt_tensor_free(h);
         Interlocked.Decrement(ref s_live);
         _tracker?.Freed();
-        GC.SuppressFinalize(this);
+        _backstop?.Disarm();
     }
 
-    /// <summary>Backstop only: a tensor that was never disposed is freed when collected.</summary>
-    ~Tensor()
-    {
-        var h = Interlocked.Exchange(ref _handle, IntPtr.Zero);
-        if (h == IntPtr.Zero) return;
-        NativeMethods.rt_tensor_free(h);
-        Interlocked.Decrement(ref s_live);
-        _tracker?.Freed();
-    }
+    /// <summary>Counts a tensor its backstop freed (it was never disposed).</summary>
+    internal static void CountFreedByBackstop() => Interlocked.Decrement(ref s_live);
 
     /// <summary>Takes the tensor out of its dispose scope: the caller now owns it and must dispose it.</summary>
     public Tensor DetachFromScope()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using static Research.Torch.Torch;
 
 namespace Research.Torch.Tests;
@@ -118,5 +119,34 @@ public class MemoryTests
         inner.Dispose();
         Assert.Same(outer, DisposeScope.Current);
         outer.Dispose();
+    }
+
+    /// <summary>
+    /// Tensors no scope owns are freed by their backstop when collected without Dispose: created outside every
+    /// scope, kept out of the outermost scope, or detached. Tensors a scope frees need none.
+    /// </summary>
+    [Fact]
+    public void TensorsNoScopeOwnsAreFreedWhenCollected()
+    {
+        using var live = Tensor.TrackLive();
+        DropUnownedTensors();
+        for (int i = 0; i < 3 && live.Count != 0; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.Equal(0, live.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void DropUnownedTensors()
+    {
+        _ = Tensor.Ones(3);                                     // outside every scope
+        using (var scope = NewScope()) scope.Keep(Tensor.Ones(3));        // kept out of the outermost scope
+        using (NewScope()) Tensor.Ones(3).DetachFromScope();             // detached
+        using (var outer = NewScope())
+        {
+            using (var inner = NewScope()) inner.Keep(Tensor.Ones(3));   // moved to the outer scope, freed there
+        }
     }
 }
