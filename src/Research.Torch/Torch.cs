@@ -18,8 +18,11 @@ public static class Torch
     /// <summary>Whether operations are currently recorded for autograd.</summary>
     public static bool IsGradEnabled => NativeMethods.rt_grad_enabled() != 0;
 
-    /// <summary>Seeds libtorch's CPU generator (runs are bitwise reproducible on the CPU with the same seed and threads).</summary>
-    public static void ManualSeed(ulong seed) => NativeMethods.rt_manual_seed(seed);
+    /// <summary>
+    /// Seeds libtorch's CPU generator and every CUDA device's (as torch.manual_seed does); runs are bitwise reproducible
+    /// on the CPU with the same seed and threads.
+    /// </summary>
+    public static void ManualSeed(ulong seed) => NativeRuntime.Check(NativeMethods.rt_manual_seed(seed));
 
     /// <summary>libtorch's intra-op threads (default: all cores, or RESEARCH_TORCH_THREADS).</summary>
     public static int NumThreads => NativeMethods.rt_get_num_threads();

@@ -50,6 +50,19 @@ public class CudaTests
     }
 
     [CudaFact]
+    public void ManualSeedSeedsTheGpuGeneratorToo()
+    {
+        using var scope = NewScope();
+        ManualSeed(11);
+        var first = Tensor.RandN([1000], device: Device.Cuda()).Cpu();
+        var other = Tensor.RandN([1000], device: Device.Cuda()).Cpu();
+        ManualSeed(11);
+        var again = Tensor.RandN([1000], device: Device.Cuda()).Cpu();
+        Assert.True(again.Equal(first));
+        Assert.False(other.Equal(first));
+    }
+
+    [CudaFact]
     public void ModulesAndOptimiserStateMoveToTheGpuAndTrainAsOnTheCpu()
     {
         using var scope = NewScope();

@@ -76,7 +76,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int rt_grad_enabled();
     [LibraryImport(Lib)] internal static partial void rt_set_grad_enabled(int enabled);
 
-    [LibraryImport(Lib)] internal static partial void rt_manual_seed(ulong seed);
+    [LibraryImport(Lib)] internal static partial int rt_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int rt_set_num_threads(int n, int blasThreads);
     [LibraryImport(Lib)] internal static partial int rt_get_blas_threads();
     [LibraryImport(Lib)] internal static partial int rt_get_num_threads();

@@ -54,10 +54,19 @@ RT_API void rt_set_warning_callback(WarningFn fn) {
   rt_install_warning_handler();
 }
 
-RT_API void rt_manual_seed(uint64_t seed) {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_current_seed(seed);
+// Seeds the CPU generator and, as torch.manual_seed does, every CUDA device's default generator (a CPU-only
+// libtorch has none; the CUDA hooks answer through ATen's Context, so no CUDA header is needed here).
+RT_API int32_t rt_manual_seed(uint64_t seed) {
+  return rt_try([&] {
+    auto seed_one = [seed](at::Generator gen) {
+      std::lock_guard<std::mutex> lock(gen.mutex());
+      gen.set_current_seed(seed);
+    };
+    seed_one(at::detail::getDefaultCPUGenerator());
+    if (at::hasCUDA())
+      for (int i = 0; i < static_cast<int>(at::detail::getCUDAHooks().getNumGPUs()); i++)
+        seed_one(at::globalContext().defaultGenerator(c10::Device(c10::DeviceType::CUDA, static_cast<c10::DeviceIndex>(i))));
+  });
 }
 
 // libtorch's intra-op threads, and OpenBLAS's own pool (0 leaves OpenBLAS as it is).
