@@ -33,14 +33,14 @@ public sealed record MultiresConvSettings(int Side, bool Permuted, int Channels,
     public int TcnLevels => TemporalConvNet.LevelsFor(Length, KernelSize);
 
     /// <summary>
-    /// smoke: raster order, 60 steps at lr 1e-2, one seed, MultiresNet ≥ 25 % test accuracy (chance: 10 %); cpu: permuted,
-    /// 500 steps, lr ∈ {3e-3, 1e-2} for every model, 3 seeds; gpu: permuted, 2000 steps, lr ∈ {1e-3, 3e-3, 1e-2}, 5 seeds.
-    /// Always 8×8 digits (64 steps), MultiresNet of 2 blocks × 32 channels, k = 2, the larger TCN with 4× its parameters, batches of 32.
+    /// smoke: raster order, 80 steps of 16 at lr 1e-2, one seed, MultiresNet ≥ 20 % test accuracy (twice chance); cpu: permuted,
+    /// 500 steps of 32, lr ∈ {3e-3, 1e-2} for every model, 3 seeds; gpu: permuted, 2000 steps of 32, lr ∈ {1e-3, 3e-3, 1e-2}, 5 seeds.
+    /// Always 8×8 digits (64 steps), MultiresNet of 2 blocks × 32 channels, k = 2, the larger TCN with 4× its parameters.
     /// </summary>
     public static MultiresConvSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(Side: 8, Permuted: false, Channels: 32, Layers: 2, KernelSize: 2, BigFactor: 4, Steps: 60, Batch: 32,
-            LearningRates: [1e-2], Seeds: 1, MaxGapToBig: 0.02, MinAccuracy: 0.25),
+        Scale.Smoke => new(Side: 8, Permuted: false, Channels: 32, Layers: 2, KernelSize: 2, BigFactor: 4, Steps: 80, Batch: 16,
+            LearningRates: [1e-2], Seeds: 1, MaxGapToBig: 0.02, MinAccuracy: 0.2),
         Scale.Cpu => new(Side: 8, Permuted: true, Channels: 32, Layers: 2, KernelSize: 2, BigFactor: 4, Steps: 500, Batch: 32,
             LearningRates: [3e-3, 1e-2], Seeds: 3, MaxGapToBig: 0.02, MinAccuracy: 0),
         _ => new(Side: 8, Permuted: true, Channels: 32, Layers: 2, KernelSize: 2, BigFactor: 4, Steps: 2000, Batch: 32,
@@ -88,7 +88,7 @@ public sealed class MultiresConvExperiment : IExperiment
     public string Claim =>
         "on permuted sequential digits (8×8, 64 steps) MultiresNet (2 blocks, 32 channels) reaches a test accuracy within 2 points of a TCN with 4× its " +
         "parameters and at least that of a TCN with the same parameters (±10 %), and beats the same network without the tree's dilations; same steps, " +
-        "batches and learning-rate sweep for every model; mean and every one of 3 seeds (smoke: raster order, 60 steps, one seed, MultiresNet ≥ 25 % test accuracy)";
+        "batches and learning-rate sweep for every model; mean and every one of 3 seeds (smoke: raster order, 80 steps, one seed, MultiresNet ≥ 20 % test accuracy)";
 
     /// <summary>The models compared, in metric order.</summary>
     public static readonly string[] Models = ["multires", "tcn", "tcn-big", "undilated"];
