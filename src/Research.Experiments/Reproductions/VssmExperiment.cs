@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Research.Experiments.Data;
 using Research.Models.Sequence;
 using Research.Torch;
@@ -219,29 +218,11 @@ public sealed class VssmExperiment : IExperiment
         return new TaskBatch(x, x.Alias());
     }
 
-    /// <summary>Median wall times of generating <paramref name="batch"/> sequences of <paramref name="length"/> steps, the two models alternating.</summary>
+    /// <summary>Median wall times of generating <paramref name="batch"/> sequences of <paramref name="length"/> steps, the two models alternating (<see cref="AlternatingTimer"/>).</summary>
     public static GenerationTiming Time(VariationalSsm vssm, AutoregressiveGru gru, int length, int batch, int rounds)
     {
-        vssm.Generate(batch, length).Dispose();                                                      // warm-up
-        gru.Generate(batch, length).Dispose();
-        var v = new double[rounds];
-        var g = new double[rounds];
-        for (int r = 0; r < rounds; r++)
-        {
-            var watch = Stopwatch.StartNew();
-            vssm.Generate(batch, length).Dispose();
-            v[r] = watch.Elapsed.TotalMilliseconds;
-            watch.Restart();
-            gru.Generate(batch, length).Dispose();
-            g[r] = watch.Elapsed.TotalMilliseconds;
-        }
-        return new GenerationTiming(length, Median(v), Median(g));
-    }
-
-    private static double Median(double[] values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+        var ms = AlternatingTimer.MedianMilliseconds([() => vssm.Generate(batch, length).Dispose(), () => gru.Generate(batch, length).Dispose()], rounds);
+        return new GenerationTiming(length, ms[0], ms[1]);
     }
 
     /// <summary>16 binary digits [16, 64] → one 4 × 4 tile image (35 × 35, gaps 0.5), row 0 at the top.</summary>
