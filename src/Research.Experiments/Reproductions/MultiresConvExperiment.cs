@@ -64,7 +64,7 @@ public sealed record MultiresConvOutcome(MultiresConvSettings Settings, IReadOnl
 /// <summary>
 /// MultiresConv (Shi, Wang &amp; Huang, 2023): MultiresNet — blocks of a multiresolution convolution (two shared filters along
 /// a dilated causal tree, learned mixing of every level) — against the generic TCN of Bai et al. on sequential digits (8×8
-/// digits upsampled and read pixel by pixel), all with the same mean-over-time read-out and linear head, the same batches,
+/// digits read pixel by pixel, permuted at cpu and gpu scale), all with the same mean-over-time read-out and linear head, the same batches,
 /// steps and learning-rate sweep (<see cref="LearningRateTuning"/>, validation accuracy on the first seed). Models:
 /// <c>multires</c> (P parameters), <c>tcn</c> (channels chosen for P ± 10 %), <c>tcn-big</c> (about 4 P) and the control
 /// <c>undilated</c> (MultiresNet with dilation 1 at every level: the same parameters, a receptive field of J + 1 steps per block).
