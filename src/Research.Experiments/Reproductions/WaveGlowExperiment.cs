@@ -43,7 +43,7 @@ public sealed record WaveGlowSettings(WaveGlowConfig Model, int SampleRate, int 
     public const double Dither = 3e-3;
 
     /// <summary>
-    /// smoke: 2 flows of 8 channels, 40 steps, one seed; cpu: 4 flows, WN of 4 layers × 24 channels, 16 mel bands, 600 steps of
+    /// smoke: 2 flows of 8 channels, 40 steps, one seed; cpu: 4 flows, WN of 4 layers × 24 channels, 16 mel bands, 800 steps of
     /// 4 × 0.13 s, 3 seeds; gpu: the paper's 12 flows with WN of 8 layers × 128 channels, 5000 steps of 16 × 0.5 s, 5 seeds.
     /// </summary>
     public static WaveGlowSettings For(Scale scale) => scale switch
@@ -53,7 +53,7 @@ public sealed record WaveGlowSettings(WaveGlowConfig Model, int SampleRate, int 
             TimingSamples: 200, TimingRepeats: 1, MaxReconstruction: 1e-4, MinNllDrop: 0.2, MaxLatentMean: 0, MaxLatentStdError: 0,
             MaxMelL1Ratio: 1.0, MaxMismatchRatio: 0, MinSpeedup: 3),
         Scale.Cpu => new(new WaveGlowConfig(MelBands: 16, Flows: 4, ResidualChannels: 24, Layers: 4), 8000, 256, 150, 600, HeldOutNotes: 6,
-            HeldOutSeconds: 1.0, Steps: 600, Batch: 4, CropFrames: 16, LearningRate: 2e-3, Seeds: 3, Evaluations: 4, Temperature: 0.6,
+            HeldOutSeconds: 1.0, Steps: 800, Batch: 4, CropFrames: 16, LearningRate: 3e-3, Seeds: 3, Evaluations: 4, Temperature: 0.6,
             TimingSamples: 1000, TimingRepeats: 3, MaxReconstruction: 1e-4, MinNllDrop: 1.0, MaxLatentMean: 0.1, MaxLatentStdError: 0.2,
             MaxMelL1Ratio: 0.8, MaxMismatchRatio: 0.8, MinSpeedup: 10),
         _ => new(new WaveGlowConfig(MelBands: 40, Flows: 12, ResidualChannels: 128, Layers: 8), 8000, 256, 150, 600, HeldOutNotes: 12,
@@ -78,6 +78,9 @@ public sealed record WaveGlowSettings(WaveGlowConfig Model, int SampleRate, int 
     }
 }
 
+/// <summary>One held-out evaluation during training: bits/sample, and the mel L1 of generated audio to its own and to another note's mel.</summary>
+public sealed record WaveGlowEvaluation(long Step, double Bits, double MelL1, double MismatchedMelL1);
+
 /// <summary>What the WaveGlow notebook draws.</summary>
 /// <param name="Settings">The settings of the run.</param>
 /// <param name="Parameters">WaveGlow's parameters.</param>
@@ -97,10 +100,11 @@ public sealed record WaveGlowSettings(WaveGlowConfig Model, int SampleRate, int 
 /// <param name="Names">Held-out note names.</param>
 /// <param name="Targets">Held-out notes (first seed's order).</param>
 /// <param name="Generated">First seed: audio generated from each held-out note's mel.</param>
+/// <param name="Curves">Per seed, the held-out evaluations in order (step 0 first).</param>
 public sealed record WaveGlowOutcome(WaveGlowSettings Settings, long Parameters, WaveNetConfig WaveNet, SeedSummary HeldOutBits,
     SeedSummary InitialBits, SeedSummary MelL1, SeedSummary InitialMelL1, SeedSummary MismatchedMelL1, SeedSummary Reconstruction,
     SeedSummary LatentMean, SeedSummary LatentStd, double[] LatentQuantiles, double[] LatentHistogram, double WaveGlowSamplesPerSecond,
-    double WaveNetSamplesPerSecond, string[] Names, float[][] Targets, float[][] Generated)
+    double WaveNetSamplesPerSecond, string[] Names, float[][] Targets, float[][] Generated, WaveGlowEvaluation[][] Curves)
 {
     /// <summary>Standard-normal quantiles at the probabilities of <see cref="LatentQuantiles"/>.</summary>
     public double[] NormalQuantiles => Enumerable.Range(0, LatentQuantiles.Length)
@@ -227,7 +231,8 @@ public sealed class WaveGlowExperiment : IExperiment
                 ["latent_mean"] = latentMean.Mean, ["latent_std"] = latentStd.Mean,
             };
             var outcome = new WaveGlowOutcome(s, parameters, waveNet, bits, initialBits, melL1, initialMelL1, mismatched, reconstruction,
-                latentMean, latentStd, evaluations[0].Quantiles, evaluations[0].Histogram, glowRate, waveNetRate, names, heldOut, generated);
+                latentMean, latentStd, evaluations[0].Quantiles, evaluations[0].Histogram, glowRate, waveNetRate, names, heldOut, generated,
+                evaluations.Select(e => e.Curve).ToArray());
             return check.Result(metrics, null, outcome);
         }
         finally
@@ -240,7 +245,7 @@ public sealed class WaveGlowExperiment : IExperiment
 
     /// <summary>What one seed measured on the held-out notes.</summary>
     private sealed record SeedEvaluation(double Bits, double InitialBits, double MelL1, double InitialMelL1, double MismatchedMelL1,
-        double Reconstruction, double LatentMean, double LatentStd, double[] Quantiles, double[] Histogram);
+        double Reconstruction, double LatentMean, double LatentStd, double[] Quantiles, double[] Histogram, WaveGlowEvaluation[] Curve);
 
     /// <summary>
     /// Trains one seed's WaveGlow: Adam with a warm-up and cosine decay, gradients clipped to norm 1, every step a batch of fresh
@@ -253,7 +258,8 @@ public sealed class WaveGlowExperiment : IExperiment
         var random = new Random((int)(seed % int.MaxValue));
         var schedule = LearningRates.WarmupCosine(s.LearningRate, Math.Max(1, s.Steps / 20), s.Steps, s.LearningRate / 10);
         using var optimizer = new Adam(net.Parameters(), lr: s.LearningRate);
-        (double Bits, double MelL1, double Mismatched) Evaluate(long step)
+        var curve = new List<WaveGlowEvaluation>();
+        WaveGlowEvaluation Evaluate(long step)
         {
             using var scope = NewScope();
             double bits;
@@ -262,7 +268,8 @@ public sealed class WaveGlowExperiment : IExperiment
             context.Run.Record(step, prefix + "heldout_nll", bits);
             context.Run.Record(step, prefix + "mel_l1", l1);
             context.Run.Record(step, prefix + "mismatched_mel_l1", mismatched);
-            return (bits, l1, mismatched);
+            curve.Add(new WaveGlowEvaluation(step, bits, l1, mismatched));
+            return curve[^1];
         }
         var initial = Evaluate(0);
         var last = initial;
@@ -294,7 +301,8 @@ public sealed class WaveGlowExperiment : IExperiment
         var sorted = values.Order().ToArray();
         var quantiles = Enumerable.Range(0, 100).Select(i => sorted[(int)((i + 0.5) / 100 * sorted.Length)]).ToArray();
         var histogram = values.Where((_, i) => i % 7 == 0).ToArray();
-        return new SeedEvaluation(last.Bits, initial.Bits, last.MelL1, initial.MelL1, last.Mismatched, reconstruction, mean, std, quantiles, histogram);
+        return new SeedEvaluation(last.Bits, initial.Bits, last.MelL1, initial.MelL1, last.MismatchedMelL1, reconstruction, mean, std, quantiles,
+            histogram, [.. curve]);
     }
 
     /// <summary>

@@ -20,13 +20,15 @@ public sealed record WaveGlowConfig(int MelBands = 20, int Hop = 64, int Group =
 /// WaveGlow (Prenger, Valle &amp; Catanzaro, 2019): a Glow-style normalizing flow from audio to Gaussian noise, conditioned
 /// on a mel spectrogram and trained only by maximum likelihood.
 /// <code>
-///   c = ConvTranspose(mel)                                  upsampled to the audio rate        [batch, M, T]
+///   c = ConvTranspose(mel)                                  upsampled to the grouped rate     [batch, M, T/g]
 ///   x → Squeeze(g) → [InvertibleConv1x1 → AffineCoupling(WN(·, c))] × K → z          [batch, g, T/g]
 ///   −log p(x | mel) = Σ z²/2σ² + const − Σ log |det|        (<see cref="FlowSequence.BitsPerDimension"/>)
 ///   generation: x = f⁻¹(σ ε; c), ε ~ N(0, I)               one parallel pass, no loop over samples
 /// </code>
-/// The conditioning is squeezed with the audio, so each coupling sees M·g channels of mel per group of g samples.
-/// Not included: the paper's early outputs (channels factored out every 4 flows).
+/// The paper upsamples the mel to the audio rate and squeezes it with the audio (M·g nearly equal channels per group);
+/// here the transposed convolution upsamples straight to the grouped rate (stride hop/g), M channels per group, which
+/// costs the couplings' conditioning layers g times less. Not included: the paper's early outputs (channels factored
+/// out every 4 flows).
 /// </summary>
 public sealed class WaveGlow : Module
 {
@@ -35,13 +37,14 @@ public sealed class WaveGlow : Module
     {
         Config = config ?? new WaveGlowConfig();
         var c = Config;
-        if (c.Group < 2 || c.Group % 2 != 0) throw new ArgumentException($"the group must be even and ≥ 2, got {c.Group}", nameof(config));
-        Upsample = new ConvTranspose1d(c.MelBands, c.MelBands, 2 * c.Hop, stride: c.Hop, dtype: dtype, device: device);
-        var layers = new List<FlowLayer> { new Squeeze(c.Group) };
+        if (c.Group < 2 || c.Group % 2 != 0 || c.Hop % c.Group != 0 || c.Hop / c.Group < 1)
+            throw new ArgumentException($"the group must be even and ≥ 2 and divide the hop, got group {c.Group}, hop {c.Hop}", nameof(config));
+        Upsample = new ConvTranspose1d(c.MelBands, c.MelBands, 2 * Stride, stride: Stride, dtype: dtype, device: device);
+        var layers = new List<FlowLayer> { new Squeeze(c.Group, groupsCondition: false) };
         for (int k = 0; k < c.Flows; k++)
         {
             layers.Add(new InvertibleConv1x1(c.Group, dtype, device));
-            layers.Add(new AffineCoupling(c.Group, (long)c.MelBands * c.Group, c.ResidualChannels, c.Layers, c.KernelSize, dtype: dtype, device: device));
+            layers.Add(new AffineCoupling(c.Group, c.MelBands, c.ResidualChannels, c.Layers, c.KernelSize, dtype: dtype, device: device));
         }
         Flow = new FlowSequence(layers.ToArray());
     }
@@ -49,22 +52,25 @@ public sealed class WaveGlow : Module
     /// <summary>The configuration.</summary>
     public WaveGlowConfig Config { get; }
 
-    /// <summary>Transposed convolution from mel frames to the audio rate (kernel 2·hop, stride hop).</summary>
+    /// <summary>Grouped time steps per mel frame: hop / g.</summary>
+    public int Stride => Config.Hop / Config.Group;
+
+    /// <summary>Transposed convolution from mel frames to the grouped rate (kernel 2·stride, stride hop/g).</summary>
     public ConvTranspose1d Upsample { get; }
 
     /// <summary>Squeeze, then K × (1×1 convolution, coupling).</summary>
     public FlowSequence Flow { get; }
 
     /// <summary>
-    /// mel [batch, M, F] → c [batch, M, F·hop]: sample n sees the frames centred within a hop of it (the output of the
-    /// transposed convolution is cropped by hop/2 at the start).
+    /// mel [batch, M, F] → c [batch, M, F·hop/g]: grouped step n sees the frames centred within a hop of it (the output of
+    /// the transposed convolution, frame f spread over steps f·stride … f·stride + 2·stride − 1, is cropped by one stride).
     /// </summary>
     public Tensor Condition(Tensor mel)
     {
         if (mel.Dim != 3 || mel.Size(1) != Config.MelBands)
             throw new ArgumentException($"WaveGlow: expected mel [batch, {Config.MelBands}, frames], got {mel.ShapeString}", nameof(mel));
         using var scope = NewScope();
-        return scope.Keep(Upsample.Forward(mel).Narrow(2, Config.Hop / 2, mel.Size(2) * Config.Hop));
+        return scope.Keep(Upsample.Forward(mel).Narrow(2, Stride, mel.Size(2) * Stride));
     }
 
     /// <summary>audio [batch, F·hop], mel [batch, M, F] → (z [batch, g, F·hop/g], log |det ∂z/∂x| [batch]).</summary>

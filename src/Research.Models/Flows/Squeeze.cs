@@ -9,17 +9,22 @@ namespace Research.Models.Flows;
 /// <code>
 ///   y[c·g + j, t] = x[c, t·g + j]        [batch, C, T] → [batch, C·g, T/g],   log |det| = 0
 /// </code>
-/// a permutation of the entries. The conditioning (at x's time resolution) is regrouped the same way, so its time axis
-/// stays aligned with x's.
+/// a permutation of the entries. The conditioning, when given at x's time resolution, is regrouped the same way so its
+/// time axis stays aligned with x's; a conditioning already at the grouped rate passes through
+/// (<see cref="GroupsCondition"/> false).
 /// </summary>
 public sealed class Squeeze : FlowLayer
 {
     /// <summary>Creates the layer for groups of <paramref name="factor"/> samples.</summary>
-    public Squeeze(int factor)
+    public Squeeze(int factor, bool groupsCondition = true)
     {
         if (factor < 1) throw new ArgumentOutOfRangeException(nameof(factor), factor, "the group must hold at least one sample");
         Factor = factor;
+        GroupsCondition = groupsCondition;
     }
+
+    /// <summary>Whether the conditioning is regrouped with x (it is at x's rate) or passed on as it is (it is at the grouped rate).</summary>
+    public bool GroupsCondition { get; }
 
     /// <summary>Samples per group g.</summary>
     public int Factor { get; }
@@ -52,7 +57,7 @@ public sealed class Squeeze : FlowLayer
     public override Tensor Inverse(Tensor y, Tensor? condition = null) => Ungroup(y);
 
     /// <inheritdoc />
-    public override Tensor? NextCondition(Tensor? condition) => condition is null ? null : Group(condition);
+    public override Tensor? NextCondition(Tensor? condition) => condition is null || !GroupsCondition ? condition : Group(condition);
 
-    protected override string ExtraRepr() => $"factor={Factor}";
+    protected override string ExtraRepr() => $"factor={Factor}, groups_condition={GroupsCondition}";
 }
