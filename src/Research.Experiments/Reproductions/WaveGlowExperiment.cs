@@ -145,7 +145,8 @@ public sealed class WaveGlowExperiment : IExperiment
 
     /// <inheritdoc />
     public string? Narrower => "harmonic notes at 8 kHz conditioned on 16-band log-mel instead of speech at 22 kHz; 4 flows of 24 channels; " +
-        "mel L1 and likelihood instead of listening tests; an untrained WaveNet for the speed comparison";
+        "mel L1 and likelihood instead of listening tests; an untrained WaveNet for the speed comparison; at cpu scale the generated audio's " +
+        "mel L1 to its own mel is below its L1 to another note's in every seed but the ratio (0.85) misses the ≤ 0.8 fixed before the run";
 
     /// <inheritdoc />
     public string Claim => "a mel-conditioned flow trained only by maximum likelihood is exactly invertible (held-out reconstruction ≤ 1e-4 in " +
