@@ -384,7 +384,7 @@ public sealed class WaveGlowExperiment : IExperiment
     }
 
     /// <summary>Mean and standard deviation of the log-mel of a fixed batch of training notes (the network's input is standardised).</summary>
-    private static (double Mean, double Std) MelStatistics(WaveGlowSettings s, LogMelSpectrogram transform, double[] avoid)
+    public static (double Mean, double Std) MelStatistics(WaveGlowSettings s, LogMelSpectrogram transform, double[] avoid)
     {
         using var scope = NewScope();
         var (_, mel) = TrainingBatch(s with { Batch = 16 }, new Random(s.DataSeed + 1), transform, 0, 1, avoid);
