@@ -17,9 +17,10 @@ namespace Research.Experiments.Reproductions;
 /// <param name="TimingRepeats">Alternating rounds of the timing.</param>
 /// <param name="MinNllDrop">Held-out bits/sample must fall by at least this from the ActNorm-initialised flow.</param>
 /// <param name="MaxMismatchRatio">Mel L1 of samples to their own mel over to another note's mel must be at most this (0: not checked).</param>
-/// <param name="MaxGrowthRatio">The flow's sampling-time growth over the length range, divided by WaveNet's, must be at most this.</param>
+/// <param name="MaxGrowthRatio">The flow's sampling-time growth over the length range, divided by WaveNet's, must be at most this (0: not checked).</param>
+/// <param name="MinSpeedup">The flow's samples per second on the longest clip over WaveNet's must be at least this (0: not checked).</param>
 public sealed record FloWaveNetSettings(FloWaveNetConfig Model, int Steps, double LearningRate, int Seeds, int Evaluations, double Temperature,
-    int[] TimingFrames, int TimingRepeats, double MinNllDrop, double MaxMismatchRatio, double MaxGrowthRatio)
+    int[] TimingFrames, int TimingRepeats, double MinNllDrop, double MaxMismatchRatio, double MaxGrowthRatio, double MinSpeedup)
 {
     /// <summary>
     /// smoke: 2 blocks × 1 flow of 8 channels, 30 steps, one seed; cpu: 3 blocks × 2 flows (ActNorm + coupling), WN of 3 layers ×
@@ -30,13 +31,13 @@ public sealed record FloWaveNetSettings(FloWaveNetConfig Model, int Steps, doubl
     {
         Scale.Smoke => new(new FloWaveNetConfig(Blocks: 2, FlowsPerBlock: 1, ResidualChannels: 8, Layers: 2), Steps: 30, LearningRate: 2e-3,
             Seeds: 1, Evaluations: 1, Temperature: 0.7, TimingFrames: [1, 4], TimingRepeats: 1, MinNllDrop: 0.05, MaxMismatchRatio: 0,
-            MaxGrowthRatio: 1.0),
+            MaxGrowthRatio: 0, MinSpeedup: 10),
         Scale.Cpu => new(new FloWaveNetConfig(Blocks: 3, FlowsPerBlock: 2, ResidualChannels: 16, Layers: 3), Steps: 600, LearningRate: 3e-3,
             Seeds: 3, Evaluations: 4, Temperature: 0.7, TimingFrames: [4, 8, 16, 32], TimingRepeats: 2, MinNllDrop: 0.5, MaxMismatchRatio: 0.8,
-            MaxGrowthRatio: 0.5),
+            MaxGrowthRatio: 0.5, MinSpeedup: 0),
         _ => new(new FloWaveNetConfig(MelBands: 40, Blocks: 4, FlowsPerBlock: 4, ResidualChannels: 64, Layers: 4), Steps: 5000,
             LearningRate: 1e-3, Seeds: 5, Evaluations: 10, Temperature: 0.7, TimingFrames: [8, 16, 32, 64, 128], TimingRepeats: 5,
-            MinNllDrop: 0.5, MaxMismatchRatio: 0.8, MaxGrowthRatio: 0.5),
+            MinNllDrop: 0.5, MaxMismatchRatio: 0.8, MaxGrowthRatio: 0.5, MinSpeedup: 0),
     };
 
     /// <summary>The notes, crops and batch: WaveGlow's at this scale, with this model's mel bands.</summary>
@@ -94,8 +95,8 @@ public sealed class FloWaveNetExperiment : IExperiment
     public string Claim => "a flow of squeeze, ActNorm and affine coupling with a non-causal WaveNet, trained by exact likelihood alone, " +
         "lowers held-out bits/sample by ≥ 0.5 from its ActNorm-initialised start; its samples at temperature 0.7 follow their mel " +
         "(mel L1 ≤ 0.8× the same samples' L1 to another note's mel); its sampling time grows over an 8× range of clip lengths by at most " +
-        "half the factor an autoregressive WaveNet's does; every one of 3 seeds (smoke: one seed, 30 steps, a 0.05-bit drop, growth " +
-        "below WaveNet's)";
+        "half the factor an autoregressive WaveNet's does; every one of 3 seeds (smoke: one seed, 30 steps, a 0.05-bit drop, and ≥ 10× " +
+        "WaveNet's samples per second instead of the growth, which tiny clips leave to load noise)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -139,8 +140,11 @@ public sealed class FloWaveNetExperiment : IExperiment
             if (s.MaxMismatchRatio > 0)
                 check.AtMost("mel L1 of samples to their own mel ÷ to another note's mel", new SeedSummary(l1.Values.Zip(mismatched.Values, (a, b) => a / b)),
                     s.MaxMismatchRatio, format: "F3");
-            check.AtMost($"sampling-time growth over {s.TimingFrames[^1] / s.TimingFrames[0]}× length, FloWaveNet ÷ WaveNet", flowGrowth / waveNetGrowth,
-                s.MaxGrowthRatio, format: "F3");
+            if (s.MaxGrowthRatio > 0)
+                check.AtMost($"sampling-time growth over {s.TimingFrames[^1] / s.TimingFrames[0]}× length, FloWaveNet ÷ WaveNet", flowGrowth / waveNetGrowth,
+                    s.MaxGrowthRatio, format: "F3");
+            if (s.MinSpeedup > 0)
+                check.AtLeast("samples per second on the longest clip, FloWaveNet ÷ WaveNet", waveNetSeconds[^1] / flowSeconds[^1], s.MinSpeedup, format: "F0");
             var metrics = new Dictionary<string, double>
             {
                 ["parameters"] = parameters, ["wavenet_parameters"] = waveNet.ParameterCount, ["heldout_bits"] = bits.Mean, ["initial_bits"] = initial.Mean,
