@@ -64,7 +64,7 @@ public sealed record DiffWaveSettings(int SampleRate, double[] Pitches, DiffWave
             ScoredSamples: 512, ListenSeconds: 1.0, MaxEpsilonMse: 0.9, MinPitchAccuracy: 0, MinPitchGain: 0, MinFlatnessRatio: 0),
         Scale.Cpu => new(8000, HarmonicNotes.SpreadPitches(4, 160, 640),
             new DiffWaveConfig(Channels: 24, Layers: 8, Cycle: 8, StepFeatures: 64, StepHidden: 128, ClassFeatures: 64),
-            50, 1e-4, 0.05, 6, TrainSteps: 600, Batch: 16, Crop: 512, LearningRate: 2e-3, Seeds: 3, SamplesPerClass: 4,
+            50, 1e-4, 0.05, 6, TrainSteps: 400, Batch: 16, Crop: 512, LearningRate: 2e-3, Seeds: 3, SamplesPerClass: 4,
             ScoredSamples: 1024, ListenSeconds: 1.0, MaxEpsilonMse: 0.5, MinPitchAccuracy: 0.75, MinPitchGain: 0.4, MinFlatnessRatio: 1.5),
         _ => new(8000, HarmonicNotes.SpreadPitches(6, 120, 720), new DiffWaveConfig(),
             50, 1e-4, 0.05, 6, TrainSteps: 20000, Batch: 16, Crop: 8000, LearningRate: 2e-4, Seeds: 5, SamplesPerClass: 8,
@@ -185,6 +185,7 @@ public sealed class DiffWaveExperiment : IExperiment
                 {
                     ManualSeed(seed + 1000);
                     accuracy[Control][i] = PitchAccuracy(s, Generate(diffusion, net, classes, s.ScoredSamples, null), classes);
+                    context.Run.Log(string.Create(CultureInfo.InvariantCulture, $"seed {i}: {Control} pitch accuracy {accuracy[Control][i]:F3}"));
                     continue;
                 }
                 foreach (var (sampler, steps) in new[] { (Model, (int[]?)null), (Fast, fast) })
@@ -193,6 +194,8 @@ public sealed class DiffWaveExperiment : IExperiment
                     var waves = Generate(diffusion, net, classes, s.ScoredSamples, steps);
                     accuracy[sampler][i] = PitchAccuracy(s, waves, classes);
                     flatness[sampler][i] = SpectralFlatness(waves);
+                    context.Run.Log(string.Create(CultureInfo.InvariantCulture,
+                        $"seed {i}: {sampler} pitch accuracy {accuracy[sampler][i]:F3}, flatness {flatness[sampler][i]:G3}, ε-MSE {mse[Model][i]:F3}"));
                 }
                 if (i > 0) continue;
                 var every = Tensor.From(Enumerable.Range(0, s.Classes).Select(c => (long)c).ToArray()).To(device);
