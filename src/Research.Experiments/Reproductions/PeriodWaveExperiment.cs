@@ -52,9 +52,9 @@ public sealed record PeriodWaveSettings(int SampleRate, double LowestPitch, doub
     /// </summary>
     public static PeriodWaveSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(8000, 100, 400, 2, 1024, 32, 256, 64, new PeriodWaveConfig(4, 3, [2, 3, 5], 0, 0), 6,
+        Scale.Smoke => new(8000, 100, 400, 2, 8192, 32, 256, 64, new PeriodWaveConfig(4, 3, [2, 3, 5], 0, 0), 6,
             Steps: 40, Batch: 4, Crop: 512, LearningRates: [3e-3], Seeds: 1, EulerSteps: [1, 4], MaxLossRatio: 0, MinHnrGain: 0, MaxLossFraction: 0.9),
-        Scale.Cpu => new(8000, 100, 400, 6, 4096, 32, 256, 64, new PeriodWaveConfig(8, 4, [2, 3, 5, 7, 11], 0, 0), 8,
+        Scale.Cpu => new(8000, 100, 400, 6, 8192, 32, 256, 64, new PeriodWaveConfig(8, 4, [2, 3, 5, 7, 11], 0, 0), 8,
             Steps: 300, Batch: 8, Crop: 1024, LearningRates: [1e-3, 3e-3, 1e-2], Seeds: 3, EulerSteps: [1, 2, 4, 8, 16],
             MaxLossRatio: 0.95, MinHnrGain: 1.0, MaxLossFraction: 0),
         _ => new(8000, 80, 500, 12, 8192, 64, 512, 64, new PeriodWaveConfig(32, 6, [2, 3, 5, 7, 11], 0, 0), 10,
@@ -68,13 +68,13 @@ public sealed record PeriodWaveSettings(int SampleRate, double LowestPitch, doub
 /// <see cref="PeriodWaveExperiment.Plain"/>: the chosen learning rate and the sweep (first seed, validation loss), held-out
 /// flow-matching loss and harmonic-to-noise ratio (dB) per seed at the most Euler steps, and per Euler step count the
 /// harmonic-to-noise ratio and log-mel distance over seeds; the first seed's samples of the first test note per model
-/// (at the most Euler steps) with the recording.
+/// (at the most Euler steps) with the recording, and each estimator's generation speed at the most Euler steps (one thread).
 /// </summary>
 public sealed record PeriodWaveOutcome(int SampleRate, string TestNote, IReadOnlyDictionary<string, long> Parameters,
     IReadOnlyDictionary<string, double> ChosenRate, IReadOnlyDictionary<string, IReadOnlyDictionary<double, double>> Sweep,
     IReadOnlyDictionary<string, SeedSummary> HeldOutLoss, IReadOnlyDictionary<string, SeedSummary> Hnr, int[] EulerSteps,
     IReadOnlyDictionary<string, SeedSummary[]> HnrByEulerSteps, IReadOnlyDictionary<string, SeedSummary[]> MelDistanceByEulerSteps,
-    double RecordingHnr, float[] Recording, IReadOnlyDictionary<string, float[]> Generated);
+    double RecordingHnr, float[] Recording, IReadOnlyDictionary<string, float[]> Generated, IReadOnlyDictionary<string, double> SamplesPerSecond);
 
 /// <summary>
 /// Lee et al. (2024), "PeriodWave: Multi-Period Flow Matching for High-Fidelity Waveform Generation" — the experiment of
@@ -194,8 +194,16 @@ public sealed class PeriodWaveExperiment : IExperiment
         var hnr = models.ToDictionary(m => m, m => hnrBySteps[m][e - 1]);
         double recordingHnr;
         using (NewScope()) recordingHnr = testSet.HarmonicToNoise(testSet.Waves, s.SampleRate).Average();
+        var speed = new Dictionary<string, double>();
+        using (NewScope())
+        {
+            var fresh = models.Select(m => new PeriodWave(configs[m], device: device)).ToArray();
+            var times = AlternatingTimer.MedianMilliseconds([.. fresh.Select(net => (Action)(() => testSet.Generate(net, s.EulerSteps[^1]).Dispose()))], 3);
+            for (int k = 0; k < models.Length; k++) speed[models[k]] = testSet.Waves.NumEl / (times[k] / 1000);
+            foreach (var net in fresh) net.Dispose();
+        }
         var outcome = new PeriodWaveOutcome(s.SampleRate, test[0].Name, parameters, tuning.Chosen, tuning.Sweep, heldOut, hnr, s.EulerSteps,
-            hnrBySteps, melBySteps, recordingHnr, test[0].Clip.Samples, models.ToDictionary(m => m, m => samples[chosen[m]]));
+            hnrBySteps, melBySteps, recordingHnr, test[0].Clip.Samples, models.ToDictionary(m => m, m => samples[chosen[m]]), speed);
 
         var metrics = new Dictionary<string, double> { ["recording_hnr_db"] = recordingHnr };
         foreach (var m in models)
@@ -205,6 +213,7 @@ public sealed class PeriodWaveExperiment : IExperiment
             metrics[$"{key}/heldout_loss"] = heldOut[m].Mean;
             metrics[$"{key}/hnr_db"] = hnr[m].Mean;
             metrics[$"{key}/learning_rate"] = tuning.Chosen[m];
+            metrics[$"{key}/samples_per_second"] = speed[m];
         }
         var check = new ClaimCheck();
         int count = seeds.Count;

@@ -74,9 +74,7 @@ public sealed class PeriodWave : Module
         Time = new DiffusionStepEmbedding(config.TimeFeatures, c, dtype, device);
         if (config.PeriodAware)
         {
-            Branches = [.. config.Periods.Select(_ => Enumerable.Range(0, config.Layers)
-                .Select(i => new Conv2d(c, c, new long[] { k, k }, padding: Padding.Same, dilation: new long[] { 1L << i, 1 }, dtype: dtype, device: device))
-                .ToArray())];
+            Branches = [.. config.Periods.Select(p => new PeriodBranch(p, c, config.Layers, k, dtype, device))];
             Plain = [];
         }
         else
@@ -100,8 +98,8 @@ public sealed class PeriodWave : Module
     /// <summary>The flow-time embedding (the sinusoidal code of DiffWave's steps, applied to t ∈ [0, 1], and two layers).</summary>
     public DiffusionStepEmbedding Time { get; }
 
-    /// <summary>Per period, its 2-D layers (empty for the plain estimator).</summary>
-    public Conv2d[][] Branches { get; }
+    /// <summary>One 2-D branch per period (empty for the plain estimator).</summary>
+    public PeriodBranch[] Branches { get; }
 
     /// <summary>The plain estimator's 1-D layers (empty for the period-aware one).</summary>
     public Conv1d[] Plain { get; }
@@ -112,7 +110,7 @@ public sealed class PeriodWave : Module
     /// <summary>x_t [batch, time], t [batch] in [0, 1], mel [batch, bands, time / hop] → v̂ [batch, time].</summary>
     public Tensor Forward(Tensor x, Tensor t, Tensor mel)
     {
-        long batch = x.Size(0), time = x.Size(1);
+        long time = x.Size(1);
         if (mel.Size(2) * Config.Hop != time)
             throw new ArgumentException($"mel {mel.ShapeString} × hop {Config.Hop} must cover the {time} samples of x {x.ShapeString}", nameof(mel));
         using var scope = NewScope();
@@ -122,13 +120,10 @@ public sealed class PeriodWave : Module
         if (Config.PeriodAware)
         {
             b = null!;
-            for (int j = 0; j < Branches.Length; j++)
+            foreach (var branch in Branches)
             {
-                long p = Config.Periods[j], rows = (time + p - 1) / p;
-                var hp = h.Pad([0, rows * p - time]).Reshape(batch, Config.Channels, rows, p);    // [batch, C, time/p, p]
-                foreach (var conv in Branches[j]) hp = hp + conv.Forward(hp.Silu());
-                var back = hp.Reshape(batch, Config.Channels, rows * p).Narrow(2, 0, time);       // [batch, C, time]
-                b = j == 0 ? back : b + back;
+                var back = branch.Forward(h);
+                b = b is null ? back : b + back;
             }
             b = b * (1 / Math.Sqrt(Branches.Length));
         }
@@ -139,4 +134,38 @@ public sealed class PeriodWave : Module
         }
         return scope.Keep(Output.Forward(b.Silu()).Squeeze(1));                                 // [batch, time]
     }
+}
+
+/// <summary>
+/// One period-p branch of <see cref="PeriodWave"/>: h [batch, C, T] is zero-padded to a multiple of p and reshaped to
+/// [batch, C, T/p, p] (row ⌊t/p⌋, column t mod p); residual layers h ← h + Conv2d_i(SiLU(h)) with k×k kernels dilated
+/// (2^i, 1) along the rows; then reshaped back to [batch, C, T].
+/// </summary>
+public sealed class PeriodBranch : Module
+{
+    /// <summary>Creates the branch's layers.</summary>
+    public PeriodBranch(int period, int channels, int layers, int kernelSize, DType? dtype = null, Device? device = null)
+    {
+        Period = period;
+        Layers = [.. Enumerable.Range(0, layers).Select(i => new Conv2d(channels, channels, new long[] { kernelSize, kernelSize },
+            padding: Padding.Same, dilation: new long[] { 1L << i, 1 }, dtype: dtype, device: device))];
+    }
+
+    /// <summary>The period p.</summary>
+    public int Period { get; }
+
+    /// <summary>The 2-D layers.</summary>
+    public Conv2d[] Layers { get; }
+
+    /// <summary>h [batch, C, T] → [batch, C, T].</summary>
+    public Tensor Forward(Tensor h)
+    {
+        long batch = h.Size(0), channels = h.Size(1), time = h.Size(2), rows = (time + Period - 1) / Period;
+        using var scope = NewScope();
+        var x = h.Pad([0, rows * Period - time]).Reshape(batch, channels, rows, Period);             // [batch, C, T/p, p]
+        foreach (var conv in Layers) x = x + conv.Forward(x.Silu());
+        return scope.Keep(x.Reshape(batch, channels, rows * Period).Narrow(2, 0, time));           // [batch, C, T]
+    }
+
+    protected override string ExtraRepr() => $"period={Period}";
 }
