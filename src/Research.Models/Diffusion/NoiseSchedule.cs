@@ -49,6 +49,42 @@ public sealed class NoiseSchedule
         return new NoiseSchedule(alphaBar);
     }
 
+    /// <summary>
+    /// The schedule of a DDPM chain with noise variances β_1 … β_T (Ho et al., 2020; DDPM order: β_1 is the cleanest step):
+    /// ᾱ^DDPM_s = Π_{i≤s} (1 − β_i), placed on T levels from the noisiest, level ℓ = T − s, ᾱ_ℓ = ᾱ^DDPM_{T−ℓ}. The clean
+    /// signal (DDPM step 0) is not a level, so <see cref="Steps"/> is T − 1; see <see cref="DenoisingDiffusion"/>.
+    /// </summary>
+    public static NoiseSchedule FromBetas(IReadOnlyList<double> betas)
+    {
+        ArgumentNullException.ThrowIfNull(betas);
+        if (betas.Any(b => !(b > 0 && b < 1))) throw new ArgumentException($"every β must lie in (0, 1), got {string.Join(", ", betas)}", nameof(betas));
+        var alphaBar = new double[betas.Count];
+        double product = 1;
+        for (int s = 1; s <= betas.Count; s++)
+        {
+            product *= 1 - betas[s - 1];
+            alphaBar[betas.Count - s] = product;
+        }
+        return new NoiseSchedule(alphaBar);
+    }
+
+    /// <summary>DDPM's linear schedule: β_s from <paramref name="first"/> (s = 1) to <paramref name="last"/> (s = T) in equal increments.</summary>
+    public static NoiseSchedule Linear(int steps, double first, double last)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 2);
+        return FromBetas(Enumerable.Range(0, steps).Select(i => first + (last - first) * i / (steps - 1)).ToArray());
+    }
+
+    /// <summary>
+    /// The schedule on a subset of this one's levels (strictly increasing, at least two): ᾱ'_j = ᾱ_{levels[j]}. Its
+    /// <see cref="Posterior"/> jumps between the chosen levels, the fast samplers of DiffWave and DDIM.
+    /// </summary>
+    public NoiseSchedule AtLevels(IReadOnlyList<int> levels)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        return new NoiseSchedule(levels.Select(AlphaBar).ToArray());
+    }
+
     /// <summary>T: the number of denoising steps (levels 0 … T).</summary>
     public int Steps => _alphaBar.Length - 1;
 
