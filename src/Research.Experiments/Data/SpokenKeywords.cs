@@ -46,15 +46,19 @@ public static class SpokenKeywords
     /// A clip of <paramref name="length"/> samples: <paramref name="word"/> (none: silence) starting at a random offset that
     /// lets it end by 90 % of the clip, in AR(1) red noise (ρ = 0.95) whose RMS is 0.1·10^(−SNR/20), SNR uniform in the range.
     /// </summary>
-    public static float[] Clip(Random random, SpokenWord? word, int length, (double Min, double Max) snrDb)
+    public static float[] Clip(Random random, SpokenWord? word, int length, (double Min, double Max) snrDb) =>
+        ClipAt(random, word, length, snrDb).Samples;
+
+    /// <summary>As <see cref="Clip"/>, with the sample where the word starts (−1 for silence).</summary>
+    public static (float[] Samples, int Start) ClipAt(Random random, SpokenWord? word, int length, (double Min, double Max) snrDb)
     {
         double snr = snrDb.Min + (snrDb.Max - snrDb.Min) * random.NextDouble();
         var noise = Seismograms.RedNoise(random, length, 0.95);
         var x = noise.Select(n => (float)(n * 0.1 * Math.Pow(10, -snr / 20))).ToArray();
-        if (word is null) return x;
+        if (word is null) return (x, -1);
         int n = Math.Min(word.Samples.Length, (int)(0.9 * length));
         int offset = random.Next(Math.Max(1, (int)(0.9 * length) - n + 1));
         for (int t = 0; t < n; t++) x[offset + t] += word.Samples[t];
-        return x;
+        return (x, offset);
     }
 }

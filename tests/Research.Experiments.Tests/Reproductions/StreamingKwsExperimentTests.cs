@@ -17,6 +17,18 @@ public class StreamingKwsExperimentTests
     }
 
     [Fact]
+    public void FramesAreSilenceBeforeTheWordTheKeywordAfterItAndIgnoredInside()
+    {
+        var s = StreamingKwsSettings.For(Scale.Smoke);
+        var word = new SpokenWord(new float[800], 3, "no", "en", 150);                           // samples 1600 … 2400, hop 80
+        Assert.Equal(0, StreamingKwsExperiment.FrameTarget(s, word, 1600, 17));                  // (17 + 2)·80 < 1600
+        Assert.Equal(-100, StreamingKwsExperiment.FrameTarget(s, word, 1600, 18));
+        Assert.Equal(-100, StreamingKwsExperiment.FrameTarget(s, word, 1600, 31));
+        Assert.Equal(3, StreamingKwsExperiment.FrameTarget(s, word, 1600, 32));                  // 32·80 ≥ 2400 + 160
+        Assert.Equal(0, StreamingKwsExperiment.FrameTarget(s, null, -1, 50));
+    }
+
+    [Fact]
     public void ClipsHoldTheWordBeforeNinetyPercentInNoiseOfTheStatedLevel()
     {
         var word = new SpokenWord(Enumerable.Repeat(1f, 300).ToArray(), 2, "yes", "en", 150);
