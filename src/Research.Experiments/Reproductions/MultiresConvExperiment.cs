@@ -151,10 +151,11 @@ public sealed class MultiresConvExperiment : IExperiment
             _ => CreateTcn(s, channels[name], device),
         };
         var kept = new Dictionary<string, Module<Tensor, Tensor>>();
+        int evalEvery = context.Scale == Scale.Smoke ? s.Steps : Math.Max(1, s.Steps / 10);   // smoke: one validation pass
         try
         {
             var tuning = LearningRateTuning.Run(Models, s.LearningRates, seeds, (seed, configs) =>
-                SideBySideTraining.Train(context, seed, configs, "digits", s.Steps, Math.Max(1, s.Steps / 10), Create,
+                SideBySideTraining.Train(context, seed, configs, "digits", s.Steps, evalEvery, Create,
                     (step, bits) => data.Batch(s.Batch, (int)(bits % int.MaxValue)),
                     (m, batch) => F.CrossEntropy(m.Forward(batch.Inputs), batch.Targets),
                     m => ("validation_accuracy", SequentialDigits.Accuracy(m, data.ValidationX, data.ValidationY)),

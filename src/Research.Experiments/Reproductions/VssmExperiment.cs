@@ -150,7 +150,8 @@ public sealed class VssmExperiment : IExperiment
         try
         {
             var tuning = LearningRateTuning.Run(Models, s.LearningRates, seeds, (seed, configs) =>
-                SideBySideTraining.Train<Module<Tensor, Tensor>>(context, seed, configs, "digits", s.Steps, Math.Max(1, s.Steps / 10),
+                SideBySideTraining.Train<Module<Tensor, Tensor>>(context, seed, configs, "digits", s.Steps,
+                    context.Scale == Scale.Smoke ? s.Steps : Math.Max(1, s.Steps / 10),                    // smoke: one validation pass
                     name => name == "vssm" ? CreateVssm(s, device) : CreateGru(s, device),
                     (step, bits) => Batch(train, s.Batch, (int)(bits % int.MaxValue)),
                     (m, batch) => m.Forward(batch.Inputs),
