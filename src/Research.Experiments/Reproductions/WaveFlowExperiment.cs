@@ -100,7 +100,7 @@ public sealed class WaveFlowExperiment : IExperiment
     /// <inheritdoc />
     public string? Narrower => "harmonic notes at 8 kHz with 16-band log-mel instead of speech at 22 kHz; h ∈ {2, 4, 16} (h = 2 is WaveGlow's " +
         "bipartite coupling) with 4 flows of 16 channels; likelihood and sampling time instead of listening tests; at cpu scale (300 steps) the likelihood half does not hold: h = 4 beats h = 2 in " +
-        "every seed (by 0.09 bits/sample) but h = 16 is 0.065 bits/sample worse than h = 2; the sampling-time half holds (6.0×)";
+        "every seed (by 0.09 bits/sample) but h = 16 is 0.065 bits/sample worse than h = 2; the sampling-time half holds (5.0–6.0× over two runs)";
 
     /// <inheritdoc />
     public string Claim => "at equal parameters, data, steps and learning rate, held-out bits/sample fall as the squeeze height h grows " +
