@@ -41,7 +41,7 @@ public sealed record ApNetSettings(APNetConfig Model, int SampleRate, int Steps,
 
     /// <summary>
     /// smoke: 1 block of 16 channels, 2 voices × 2 sentences, 25 steps, one seed; cpu: 3 blocks of 32 channels per branch,
-    /// 6 voices × 8 sentences, 300 steps of 4 × 0.4 s, 3 seeds; gpu: 8 blocks of 128, 5000 steps of 16 × 1 s, 5 seeds.
+    /// 6 voices × 8 sentences, 1000 steps of 4 × 0.4 s, 3 seeds; gpu: 8 blocks of 128, 5000 steps of 16 × 1 s, 5 seeds.
     /// All at 8 kHz, 10 ms frames, 256-point spectra.
     /// </summary>
     public static ApNetSettings For(Scale scale) => scale switch
@@ -49,7 +49,7 @@ public sealed record ApNetSettings(APNetConfig Model, int SampleRate, int Steps,
         Scale.Smoke => new(new APNetConfig(Channels: 16, Blocks: 1), 8000, Steps: 25, Batch: 2, CropFrames: 20, LearningRate: 3e-3, Seeds: 1,
             TrainingVoices: 2, TrainingSentences: 2, HeldOutVoices: 1, HeldOutSentences: 1, GriffinLimIterations: 32, TimingRepeats: 1,
             FullClaim: false, MinLossDrop: 1.3),
-        Scale.Cpu => new(new APNetConfig(Channels: 32, Blocks: 3), 8000, Steps: 300, Batch: 4, CropFrames: 40, LearningRate: 3e-3, Seeds: 3,
+        Scale.Cpu => new(new APNetConfig(Channels: 32, Blocks: 3), 8000, Steps: 1000, Batch: 4, CropFrames: 40, LearningRate: 3e-3, Seeds: 3,
             TrainingVoices: 6, TrainingSentences: 8, HeldOutVoices: 3, HeldOutSentences: 3, GriffinLimIterations: 32, TimingRepeats: 5,
             FullClaim: true, MinLossDrop: 1.3),
         _ => new(new APNetConfig(Channels: 128, Blocks: 8), 8000, Steps: 5000, Batch: 16, CropFrames: 100, LearningRate: 1e-3, Seeds: 5,
@@ -67,8 +67,8 @@ public sealed record ApNetSettings(APNetConfig Model, int SampleRate, int Steps,
 }
 
 /// <summary>Held-out quality of one vocoder: log-spectral distance (dB), SNR (dB), anti-wrapped instantaneous-phase error (rad),
-/// multi-resolution STFT distance.</summary>
-public sealed record VocoderScores(double Lsd, double Snr, double PhaseError, double Stft);
+/// multi-resolution STFT distance, and (reported, not checked) the group-delay and instantaneous-frequency errors.</summary>
+public sealed record VocoderScores(double Lsd, double Snr, double PhaseError, double Stft, double GroupDelayError, double FrequencyError);
 
 /// <summary>What the APNet notebook draws.</summary>
 /// <param name="Settings">The settings of the run.</param>
@@ -76,6 +76,8 @@ public sealed record VocoderScores(double Lsd, double Snr, double PhaseError, do
 /// <param name="Snr">Held-out SNR per network over seeds.</param>
 /// <param name="PhaseError">Held-out anti-wrapped instantaneous-phase error per network over seeds.</param>
 /// <param name="Stft">Held-out multi-resolution STFT distance per network over seeds.</param>
+/// <param name="GroupDelay">Held-out anti-wrapped group-delay error per network over seeds (reported, not checked).</param>
+/// <param name="Frequency">Held-out anti-wrapped instantaneous-frequency error per network over seeds (reported, not checked).</param>
 /// <param name="GriffinLim">Griffin-Lim's held-out scores.</param>
 /// <param name="ApNetSamplesPerSecond">APNet (network + iSTFT) samples per second of wall time.</param>
 /// <param name="GriffinLimSamplesPerSecond">Griffin-Lim from the same mel: samples per second.</param>
@@ -85,7 +87,8 @@ public sealed record VocoderScores(double Lsd, double Snr, double PhaseError, do
 /// <param name="Phase">Its phase spectra [bins][frames].</param>
 /// <param name="InstantaneousFrequency">Its instantaneous-frequency deviation maps wrap(Δ_T P − 2πk·hop/N) [bins][frames − 1].</param>
 public sealed record ApNetOutcome(ApNetSettings Settings, IReadOnlyDictionary<string, SeedSummary> Lsd, IReadOnlyDictionary<string, SeedSummary> Snr,
-    IReadOnlyDictionary<string, SeedSummary> PhaseError, IReadOnlyDictionary<string, SeedSummary> Stft, VocoderScores GriffinLim,
+    IReadOnlyDictionary<string, SeedSummary> PhaseError, IReadOnlyDictionary<string, SeedSummary> Stft,
+    IReadOnlyDictionary<string, SeedSummary> GroupDelay, IReadOnlyDictionary<string, SeedSummary> Frequency, VocoderScores GriffinLim,
     double ApNetSamplesPerSecond, double GriffinLimSamplesPerSecond, string Example, IReadOnlyDictionary<string, float[]> Waves,
     IReadOnlyDictionary<string, double[][]> LogAmplitude, IReadOnlyDictionary<string, double[][]> Phase,
     IReadOnlyDictionary<string, double[][]> InstantaneousFrequency);
@@ -130,7 +133,7 @@ public sealed class ApNetExperiment : IExperiment
     public string Title => "APNet: all-frame-level vocoder with direct amplitude and phase prediction (Ai & Ling, 2023)";
 
     /// <inheritdoc />
-    public string? Narrower => "espeak-ng speech at 8 kHz, 10 ms frames, 256-point spectra, 3 blocks of 32 channels, 300 steps; " +
+    public string? Narrower => "espeak-ng speech at 8 kHz, 10 ms frames, 256-point spectra, 3 blocks of 32 channels, 1000 steps; " +
         "objective distances instead of listening tests; Griffin-Lim instead of HiFi-GAN as the baseline; no STFT-consistency loss";
 
     /// <inheritdoc />
@@ -162,7 +165,7 @@ public sealed class ApNetExperiment : IExperiment
         var griffinLim = Evaluate(heldOut, m, stft, mel => GriffinLim.FromLogMel(mel, s.SampleRate, m.NFft, m.Hop,
             mel.Size(2) * m.Hop, s.GriffinLimIterations), device);
         context.Run.Log(string.Create(CultureInfo.InvariantCulture,
-            $"Griffin-Lim: LSD {griffinLim.Scores.Lsd:F2} dB, SNR {griffinLim.Scores.Snr:F2} dB, IP error {griffinLim.Scores.PhaseError:F3}"));
+            $"Griffin-Lim: LSD {griffinLim.Scores.Lsd:F2} dB, SNR {griffinLim.Scores.Snr:F2} dB, IP error {griffinLim.Scores.PhaseError:F3}, GD error {griffinLim.Scores.GroupDelayError:F3}, IAF error {griffinLim.Scores.FrequencyError:F3}"));
 
         string[] names = [ApNetName, NoPhaseLossName];
         var scores = names.ToDictionary(n => n, _ => new List<VocoderScores>());
@@ -185,7 +188,7 @@ public sealed class ApNetExperiment : IExperiment
                     var e = Evaluate(heldOut, m, stft, mel => Vocode(net, Input(mel), mel.Size(2) * m.Hop), device);
                     scores[name].Add(e.Scores);
                     context.Run.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"seed {index} {name}: LSD {e.Scores.Lsd:F2} dB, SNR {e.Scores.Snr:F2} dB, IP error {e.Scores.PhaseError:F3}, STFT {e.Scores.Stft:F3}"));
+                        $"seed {index} {name}: LSD {e.Scores.Lsd:F2} dB, SNR {e.Scores.Snr:F2} dB, IP error {e.Scores.PhaseError:F3}, GD error {e.Scores.GroupDelayError:F3}, IAF error {e.Scores.FrequencyError:F3}, STFT {e.Scores.Stft:F3}"));
                     if (index != 0) continue;
                     waves[name] = e.Wave;
                     (amplitude[name], phase[name]) = e.Example;
@@ -204,6 +207,8 @@ public sealed class ApNetExperiment : IExperiment
         var snr = All(x => x.Snr);
         var ip = All(x => x.PhaseError);
         var stftSummary = All(x => x.Stft);
+        var gdSummary = All(x => x.GroupDelayError);
+        var iafSummary = All(x => x.FrequencyError);
         var check = new ClaimCheck();
         if (s.FullClaim)
         {
@@ -221,7 +226,8 @@ public sealed class ApNetExperiment : IExperiment
         {
             ["parameters"] = m.ParameterCount, ["apnet_samples_per_s"] = apRate, ["griffin_lim_samples_per_s"] = glRate,
             ["griffin_lim/heldout_lsd"] = griffinLim.Scores.Lsd, ["griffin_lim/heldout_snr"] = griffinLim.Scores.Snr,
-            ["griffin_lim/heldout_ip"] = griffinLim.Scores.PhaseError, ["griffin_lim/heldout_stft"] = griffinLim.Scores.Stft,
+            ["griffin_lim/heldout_ip"] = griffinLim.Scores.PhaseError, ["griffin_lim/heldout_gd"] = griffinLim.Scores.GroupDelayError,
+            ["griffin_lim/heldout_iaf"] = griffinLim.Scores.FrequencyError, ["griffin_lim/heldout_stft"] = griffinLim.Scores.Stft,
             ["loss_drop"] = firstLoss / lastLoss,
         };
         foreach (var n in names)
@@ -231,9 +237,11 @@ public sealed class ApNetExperiment : IExperiment
             metrics[$"{key}/heldout_snr"] = snr[n].Mean;
             metrics[$"{key}/heldout_ip"] = ip[n].Mean;
             metrics[$"{key}/heldout_stft"] = stftSummary[n].Mean;
+            metrics[$"{key}/heldout_gd"] = gdSummary[n].Mean;
+            metrics[$"{key}/heldout_iaf"] = iafSummary[n].Mean;
         }
         var frequency = phase.ToDictionary(kv => kv.Key, kv => InstantaneousFrequency(kv.Value, m));
-        var outcome = new ApNetOutcome(s, lsd, snr, ip, stftSummary, griffinLim.Scores, apRate, glRate, heldOut.Utterances[0].Name, waves,
+        var outcome = new ApNetOutcome(s, lsd, snr, ip, stftSummary, gdSummary, iafSummary, griffinLim.Scores, apRate, glRate, heldOut.Utterances[0].Name, waves,
             amplitude, phase, frequency);
         return check.Result(metrics, null, outcome);
     }
@@ -261,7 +269,7 @@ public sealed class ApNetExperiment : IExperiment
     private static (VocoderScores Scores, float[] Wave, (double[][], double[][]) Example) Evaluate(VocoderCorpus corpus, APNetConfig m,
         MultiResolutionStftLoss stft, Func<Tensor, Tensor> vocoder, Device device)
     {
-        double lsd = 0, snr = 0, ip = 0, distance = 0;
+        double lsd = 0, snr = 0, ip = 0, distance = 0, gd = 0, iaf = 0;
         float[] first = [];
         (double[][], double[][]) example = default;
         foreach (var u in corpus.Utterances)
@@ -274,14 +282,17 @@ public sealed class ApNetExperiment : IExperiment
                 var (ah, ph) = PhaseSpectra.Analyse(output, m.NFft, m.Hop);
                 lsd += ((ah - a) * (20 / Math.Log(10))).Square().Mean([1]).Sqrt().Mean().Item<float>();
                 snr += 10 * Math.Log10(wave.Square().Sum().Item<float>() / (wave - output).Square().Sum().Item<float>());
-                ip += PhaseSpectra.AntiWrap(ph - p).Mean().Item<float>();
+                var (lip, lgd, liaf) = PhaseSpectra.Losses(ph, p);
+                ip += lip.Item<float>();
+                gd += lgd.Item<float>();
+                iaf += liaf.Item<float>();
                 distance += stft.Forward(output, wave).Item<float>();
                 if (first.Length > 0) continue;
                 first = output.Squeeze(0).Float().To(Device.CPU).ToArray<float>();
                 example = (Rows(ah), Rows(ph));
             }
         int n = corpus.Utterances.Count;
-        return (new VocoderScores(lsd / n, snr / n, ip / n, distance / n), first, example);
+        return (new VocoderScores(lsd / n, snr / n, ip / n, distance / n, gd / n, iaf / n), first, example);
     }
 
     private static double[][] Rows(Tensor spectrum)
