@@ -41,7 +41,7 @@ public sealed record ApNetSettings(APNetConfig Model, int SampleRate, int Steps,
 
     /// <summary>
     /// smoke: 1 block of 16 channels, 2 voices × 2 sentences, 25 steps, one seed; cpu: 3 blocks of 32 channels per branch,
-    /// 6 voices × 8 sentences, 1000 steps of 4 × 0.4 s, 3 seeds; gpu: 8 blocks of 128, 5000 steps of 16 × 1 s, 5 seeds.
+    /// 6 voices × 8 sentences, 1000 steps of 4 × 0.4 s, 5 seeds (the IP margin of a 3-seed run was below twice its spread); gpu: 8 blocks of 128, 5000 steps of 16 × 1 s, 5 seeds.
     /// All at 8 kHz, 10 ms frames, 256-point spectra.
     /// </summary>
     public static ApNetSettings For(Scale scale) => scale switch
@@ -49,7 +49,7 @@ public sealed record ApNetSettings(APNetConfig Model, int SampleRate, int Steps,
         Scale.Smoke => new(new APNetConfig(Channels: 16, Blocks: 1), 8000, Steps: 25, Batch: 2, CropFrames: 20, LearningRate: 3e-3, Seeds: 1,
             TrainingVoices: 2, TrainingSentences: 2, HeldOutVoices: 1, HeldOutSentences: 1, GriffinLimIterations: 32, TimingRepeats: 1,
             FullClaim: false, MinLossDrop: 1.3),
-        Scale.Cpu => new(new APNetConfig(Channels: 32, Blocks: 3), 8000, Steps: 1000, Batch: 4, CropFrames: 40, LearningRate: 3e-3, Seeds: 3,
+        Scale.Cpu => new(new APNetConfig(Channels: 32, Blocks: 3), 8000, Steps: 1000, Batch: 4, CropFrames: 40, LearningRate: 3e-3, Seeds: 5,
             TrainingVoices: 6, TrainingSentences: 8, HeldOutVoices: 3, HeldOutSentences: 3, GriffinLimIterations: 32, TimingRepeats: 5,
             FullClaim: true, MinLossDrop: 1.3),
         _ => new(new APNetConfig(Channels: 128, Blocks: 8), 8000, Steps: 5000, Batch: 16, CropFrames: 100, LearningRate: 1e-3, Seeds: 5,
@@ -139,7 +139,7 @@ public sealed class ApNetExperiment : IExperiment
     /// <inheritdoc />
     public string Claim => "on held-out espeak sentences APNet's log-spectral distance is below and its SNR above 32-iteration " +
         "Griffin-Lim's from the same mel; the same network trained without the phase losses has a larger anti-wrapped " +
-        "instantaneous-phase error; APNet synthesises at least half as many samples/s as Griffin-Lim; mean and every one of 3 seeds " +
+        "instantaneous-phase error; APNet synthesises at least half as many samples/s as Griffin-Lim; mean and every one of 5 seeds " +
         "(smoke: one seed, 25 steps, the training loss falls by ≥ 1.3×)";
 
     /// <inheritdoc />
