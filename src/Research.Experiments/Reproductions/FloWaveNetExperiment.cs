@@ -205,14 +205,7 @@ public sealed class FloWaveNetExperiment : IExperiment
             using (NewScope())
             {
                 var (audio, mel) = WaveGlowExperiment.TrainingBatch(data, random, melTransform, melMean, melStd, avoid, heldOutAudio.Device);
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = schedule(step - 1);
-                var loss = net.BitsPerSample(audio, mel);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGradNorm(net.Parameters(), 1.0);
-                optimizer.Step();
-                float value = loss.Item<float>();
-                if (!float.IsFinite(value)) throw new InvalidOperationException($"seed {index}: the loss is {value} at step {step}");
+                float value = WaveGlowExperiment.MaximumLikelihoodStep(net, optimizer, schedule(step - 1), net.BitsPerSample(audio, mel), $"seed {index}", step);
                 context.Run.Record(step, prefix + "nll", value);
             }
             if (step % every == 0 || step == s.Steps) Evaluate(step);

@@ -4,6 +4,7 @@ using Research.Experiments.Data;
 using Research.Models.Audio;
 using Research.Models.Flows;
 using Research.Torch;
+using Research.Torch.NN;
 using Research.Torch.Optim;
 using static Research.Torch.Torch;
 
@@ -281,14 +282,7 @@ public sealed class WaveGlowExperiment : IExperiment
             using (NewScope())
             {
                 var (audio, mel) = TrainingBatch(s, random, melTransform, melMean, melStd, avoid, heldOutAudio.Device);
-                foreach (var g in optimizer.ParamGroups) g.LearningRate = schedule(step - 1);
-                var loss = net.BitsPerSample(audio, mel);
-                optimizer.ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGradNorm(net.Parameters(), 1.0);
-                optimizer.Step();
-                float value = loss.Item<float>();
-                if (!float.IsFinite(value)) throw new InvalidOperationException($"seed {index}: the loss is {value} at step {step}");
+                float value = MaximumLikelihoodStep(net, optimizer, schedule(step - 1), net.BitsPerSample(audio, mel), $"seed {index}", step);
                 context.Run.Record(step, prefix + "nll", value);
             }
             if (step % every == 0 || step == s.Steps) last = Evaluate(step);
@@ -340,6 +334,23 @@ public sealed class WaveGlowExperiment : IExperiment
     {
         using var scope = NewScope();
         return scope.Keep(transform.Forward(audio).Narrow(2, 0, audio.Size(1) / hop).Contiguous());
+    }
+
+    /// <summary>
+    /// One maximum-likelihood step of a mel-conditioned audio flow (WaveGlow, FloWaveNet, WaveFlow): the learning rate for the step,
+    /// backward of <paramref name="bitsPerSample"/>, gradient norm clipped to 1, the optimiser's step. Returns the loss; a non-finite
+    /// loss stops the run with <paramref name="what"/> and the step in the message.
+    /// </summary>
+    public static float MaximumLikelihoodStep(Module net, Optimizer optimizer, double learningRate, Tensor bitsPerSample, string what, int step)
+    {
+        foreach (var g in optimizer.ParamGroups) g.LearningRate = learningRate;
+        optimizer.ZeroGrad();
+        bitsPerSample.Backward();
+        GradClip.ClipGradNorm(net.Parameters(), 1.0);
+        optimizer.Step();
+        float value = bitsPerSample.Item<float>();
+        if (!float.IsFinite(value)) throw new InvalidOperationException($"{what}: the loss is {value} at step {step}");
+        return value;
     }
 
     /// <summary>
