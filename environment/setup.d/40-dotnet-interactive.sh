@@ -29,10 +29,14 @@ rm -f "$error_file"
 spec="$home/jupyter/kernels/.net-csharp"
 mkdir -p "$spec"
 /usr/bin/python3 - "$spec/kernel.json" "$tool/dotnet-interactive" <<'PY'
-import json, os, sys
+import json, os, random, sys
 path, exe = sys.argv[1:3]
+# The kernel takes the first port of its range it finds free, so two kernels starting at the same moment (two test
+# suites on one machine) race for the same port and one fails with "address already in use" (seen for 2048). Each
+# written kernelspec starts its range at a random port instead.
+start = random.SystemRandom().randrange(2048, 2900)
 spec = {
-    "argv": [exe, "jupyter", "--default-kernel", "csharp", "--http-local-only", "--http-port-range", "2048-3000",
+    "argv": [exe, "jupyter", "--default-kernel", "csharp", "--http-local-only", "--http-port-range", f"{start}-3000",
              "{connection_file}"],
     "display_name": ".NET (C#)",
     "language": "C#",
