@@ -31,15 +31,18 @@ public sealed record FloWaveNetConfig(int MelBands = 16, int Hop = 64, int Block
 /// Each squeeze doubles the channels and halves the time axis, so later blocks see wider context at the same cost;
 /// generation inverts every layer once, in parallel over time. Not included: the paper's optional multi-scale split.
 /// </summary>
-public sealed class FloWaveNet : Module
+public sealed class FloWaveNet : MelConditionedFlow
 {
     /// <summary>Creates the network for <paramref name="config"/>.</summary>
     public FloWaveNet(FloWaveNetConfig? config = null, DType? dtype = null, Device? device = null)
+        : this(Checked(config ?? new FloWaveNetConfig()), dtype, device, validated: true)
     {
-        Config = config ?? new FloWaveNetConfig();
-        var c = Config;
-        if (c.Blocks < 1 || c.FlowsPerBlock < 1 || c.Hop % 2 != 0) throw new ArgumentException($"invalid FloWaveNet configuration {c}", nameof(config));
-        Upsample = new ConvTranspose1d(c.MelBands, c.MelBands, 2 * c.Hop, stride: c.Hop, dtype: dtype, device: device);
+    }
+
+    private FloWaveNet(FloWaveNetConfig c, DType? dtype, Device? device, bool validated)
+        : base("FloWaveNet", c.MelBands, c.Hop, stride: c.Hop, c.Group, defaultTemperature: 0.7, dtype, device)
+    {
+        Config = c;
         var layers = new List<FlowLayer>();
         for (int b = 0; b < c.Blocks; b++)
         {
@@ -58,54 +61,6 @@ public sealed class FloWaveNet : Module
     /// <summary>The configuration.</summary>
     public FloWaveNetConfig Config { get; }
 
-    /// <summary>Transposed convolution from mel frames to the audio rate (kernel 2·hop, stride hop).</summary>
-    public ConvTranspose1d Upsample { get; }
-
-    /// <summary>The blocks, flattened: per block a squeeze, then (ActNorm, coupling) pairs.</summary>
-    public FlowSequence Flow { get; }
-
-    /// <summary>mel [batch, M, F] → c [batch, M, F·hop]; frame f reaches the samples within a hop of its centre f·hop.</summary>
-    public Tensor Condition(Tensor mel)
-    {
-        if (mel.Dim != 3 || mel.Size(1) != Config.MelBands)
-            throw new ArgumentException($"FloWaveNet: expected mel [batch, {Config.MelBands}, frames], got {mel.ShapeString}", nameof(mel));
-        using var scope = NewScope();
-        return scope.Keep(Upsample.Forward(mel).Narrow(2, Config.Hop, mel.Size(2) * Config.Hop));
-    }
-
-    /// <summary>audio [batch, F·hop], mel [batch, M, F] → (z [batch, 2^B, F·hop/2^B], log |det ∂z/∂x| [batch]).</summary>
-    public (Tensor Z, Tensor LogDet) Forward(Tensor audio, Tensor mel)
-    {
-        if (audio.Dim != 2 || audio.Size(1) != mel.Size(2) * Config.Hop)
-            throw new ArgumentException($"FloWaveNet: audio {audio.ShapeString} must be [batch, frames·{Config.Hop}] for mel {mel.ShapeString}", nameof(audio));
-        using var scope = NewScope();
-        var (z, logDet) = Flow.Forward(audio.Unsqueeze(1), Condition(mel));
-        scope.Keep(z, logDet);
-        return (z, logDet);
-    }
-
-    /// <summary>z and mel → audio [batch, T], the exact inverse of <see cref="Forward"/>.</summary>
-    public Tensor Inverse(Tensor z, Tensor mel)
-    {
-        using var scope = NewScope();
-        return scope.Keep(Flow.Inverse(z, Condition(mel)).Squeeze(1));
-    }
-
-    /// <summary>−log₂ p(audio | mel) per sample, averaged over the batch (the first call initialises every ActNorm from this batch).</summary>
-    public Tensor BitsPerSample(Tensor audio, Tensor mel)
-    {
-        using var scope = NewScope();
-        var (z, logDet) = Forward(audio, mel);
-        return scope.Keep(FlowSequence.BitsPerDimension(z, logDet));
-    }
-
-    /// <summary>Audio [batch, F·hop] for mel [batch, M, F] in one parallel pass: x = f⁻¹(τ ε), ε from libtorch's generator.</summary>
-    public Tensor Generate(Tensor mel, double temperature = 0.7)
-    {
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        int g = Config.Group;
-        var z = Tensor.RandN([mel.Size(0), g, mel.Size(2) * Config.Hop / g], mel.DType, mel.Device) * temperature;
-        return scope.Keep(Inverse(z, mel));
-    }
+    private static FloWaveNetConfig Checked(FloWaveNetConfig c) =>
+        c.Blocks < 1 || c.FlowsPerBlock < 1 || c.Hop % 2 != 0 ? throw new ArgumentException($"invalid FloWaveNet configuration {c}", "config") : c;
 }
