@@ -44,6 +44,21 @@ public static class Torch
         }
     }
 
+    /// <summary>
+    /// Where CPU tensors' memory comes from: "aligned malloc" (the default: malloc with the 64-byte alignment done inside
+    /// the block, so small tensors come from glibc's per-thread cache; c10's own allocator uses posix_memalign, whose
+    /// splitting and coalescing cost a one-element op about a quarter of its time) or "c10 default"
+    /// (RESEARCH_TORCH_ALLOCATOR=c10, or libtorch 2).
+    /// </summary>
+    public static string CpuAllocator
+    {
+        get
+        {
+            _ = NumThreads;   // loads libtorch, which installs the allocator
+            return NativeRuntime.CpuAllocator;
+        }
+    }
+
     /// <summary>Sets libtorch's intra-op threads and, when given, OpenBLAS's.</summary>
     public static void SetNumThreads(int threads, int? blasThreads = null)
     {

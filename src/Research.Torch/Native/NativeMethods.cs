@@ -40,6 +40,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr rt_last_error();
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial void rt_set_last_error(string message);
     [LibraryImport(Lib)] internal static partial void rt_init(int tuneMalloc);
+    [LibraryImport(Lib)] internal static partial int rt_install_cpu_allocator();
     [LibraryImport(Lib)] internal static partial void rt_set_warning_callback(delegate* unmanaged<IntPtr, void> fn);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]

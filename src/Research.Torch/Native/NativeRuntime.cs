@@ -38,10 +38,15 @@ internal static unsafe class NativeRuntime
         }
     }
 
+    /// <summary>Which allocator CPU tensors come from (see <see cref="Torch.CpuAllocator"/>); set when the library loads.</summary>
+    internal static string CpuAllocator { get; private set; } = "c10 default";
+
     private static void Configure()
     {
         bool tune = Environment.GetEnvironmentVariable("RESEARCH_TORCH_TUNE_MALLOC") != "0";
         NativeMethods.rt_init(tune ? 1 : 0);
+        CpuAllocator = Environment.GetEnvironmentVariable("RESEARCH_TORCH_ALLOCATOR") != "c10" && NativeMethods.rt_install_cpu_allocator() == 1
+            ? "aligned malloc" : "c10 default";
         NativeMethods.rt_set_warning_callback(&OnWarning);
         CustomFunction.RegisterCallbacks();
         int threads = Positive("RESEARCH_TORCH_THREADS") ?? Environment.ProcessorCount;
