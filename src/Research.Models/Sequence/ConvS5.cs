@@ -86,9 +86,9 @@ public sealed class ConvS5 : Module<Tensor, Tensor>
         long d = StateChannels * h * w;
         var a = aBar.View(1, 1, StateChannels, 1).Expand(batch, time, StateChannels, h * w).Reshape(batch, time, d);
         var states = AffineScan.Diagonal(a, input.View(batch, time, d), x0?.Reshape(batch, d));    // X_1..X_T [batch, time, P·h·w]
-        var x = states.View(batch * time, StateChannels, h, w);
+        var x = states.Reshape(batch * time, StateChannels, h, w);
         var y = Output(x, frames).View(batch, time, Channels, h, w);
-        var last = states.Select(1, time - 1).View(batch, StateChannels, h, w);
+        var last = states.Select(1, time - 1).Reshape(batch, StateChannels, h, w);
         return (scope.Keep(y), scope.Keep(last));
     }
 
