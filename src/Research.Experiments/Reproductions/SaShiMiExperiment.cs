@@ -50,16 +50,16 @@ public sealed record SaShiMiSettings(int SampleRate, double Seconds, int TestNot
     public int GenerateSamples => (int)Math.Round(GenerateSeconds * SampleRate);
 
     /// <summary>
-    /// smoke: 4 kHz, widths 8/16, one seed, lr 1e-2, 40 steps; only SaShiMi below uniform and the Hurwitz state bounded.
+    /// smoke: 4 kHz, widths 8/16, one seed, lr 1e-2, 30 steps; only SaShiMi below uniform and the Hurwitz state bounded.
     /// cpu: 8 kHz, widths 16/32/64 (pools 4, 4), ≈ 100 k parameters against a 2×6-layer WaveNet of equal size, 3 seeds,
     /// lr ∈ {3e-3, 1e-2} swept for all three models, 300 steps of 8 × 512 samples, 1 s generated (15× the training length).
     /// gpu: the paper's SaShiMi widths (64, pools 4, 4, 8 layers per stage) against a 3×10-layer WaveNet, 5 seeds (not run).
     /// </summary>
     public static SaShiMiSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(4000, 0.3, 2, new SaShiMiConfig(Width: 8, Modes: 8, Pools: [4], Layers: 1),
+        Scale.Smoke => new(4000, 0.2, 2, new SaShiMiConfig(Width: 8, Modes: 8, Pools: [4], Layers: 1),
             new WaveNetConfig(ResidualChannels: 6, GateChannels: 6, SkipChannels: 12, HeadChannels: 12, Blocks: 1, LayersPerBlock: 4),
-            Steps: 40, Batch: 4, Crop: 128, LearningRates: [1e-2], Seeds: 1, GenerateSeconds: 0.05, SpeedSamples: 50,
+            Steps: 30, Batch: 4, Crop: 128, LearningRates: [1e-2], Seeds: 1, GenerateSeconds: 0.05, SpeedSamples: 50,
             MaxNllRatio: 0, MaxHurwitzGrowth: 3, MinExplodedFraction: 0),
         Scale.Cpu => new(8000, 1.25, 6, new SaShiMiConfig(Width: 16, Modes: 16, Pools: [4, 4], Layers: 2),
             new WaveNetConfig(ResidualChannels: 28, GateChannels: 28, SkipChannels: 56, HeadChannels: 56, Blocks: 2, LayersPerBlock: 6),
