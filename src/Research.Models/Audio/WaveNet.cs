@@ -230,7 +230,7 @@ public sealed class WaveNet : Module<Tensor, Tensor>
     }
 
     /// <summary>One draw per row of softmax(logits) [batch, classes]: the number of CDF values below u ~ U(0, 1).</summary>
-    private static Tensor Sample(Tensor logits, Random random)
+    internal static Tensor Sample(Tensor logits, Random random)
     {
         using var scope = NewScope();
         var cdf = logits.Double().Softmax(1).CumSum(1);                           // [batch, classes]
