@@ -201,7 +201,7 @@ public sealed class DualSoftmaxWaveRnn : Module
     /// f_t from P(f_t | c_t, s_&lt;t), with the logits divided by <paramref name="temperature"/> (0: the most likely byte).
     /// The history is <paramref name="prime"/> [batch, n] or [n] (16-bit samples) when given, else one silent sample
     /// (32768) in each of <paramref name="batch"/> sequences. Draws come from a private generator seeded with
-    /// <paramref name="seed"/> (inverse-CDF sampling), so the result depends on the seed only.
+    /// <paramref name="seed"/> (Gumbel-max sampling), so the result depends on the seed only.
     /// </summary>
     public Tensor Generate(long samples, int seed = 0, double temperature = 1.0, Tensor? prime = null, long batch = 1)
     {
@@ -225,28 +225,38 @@ public sealed class DualSoftmaxWaveRnn : Module
             }
         var c = coarse.Select(1, history.Size(1) - 1);                                            // [batch]
         var f = fine.Select(1, history.Size(1) - 1);
-        var result = new Tensor[samples];
+        if (samples == 0) return scope.Keep(Tensor.Zeros([history.Size(0), 0], DType.Int64, device));
+        var coarseOut = new Tensor[samples];
+        var fineOut = new Tensor[samples];
         for (long t = 0; t < samples; t++)
         {
             using var step = NewScope();
-            c = Draw(stepper.CoarseLogits(c, f), temperature, random);
-            f = Draw(stepper.FineLogits(c), temperature, random);
+            c = Draw(stepper.CoarseLogits(c, f), temperature, random);                             // c_t ~ P(c_t | s_<t)
+            f = Draw(stepper.FineLogits(c), temperature, random);                                  // f_t ~ P(f_t | c_t, s_<t)
             step.Keep(c, f);
-            result[t] = step.Keep(Combine(c, f));
+            coarseOut[t] = c;
+            fineOut[t] = f;
         }
-        return scope.Keep(samples == 0 ? Tensor.Zeros([history.Size(0), 0], DType.Int64, device) : Tensor.Stack(result, 1));
+        return scope.Keep(Combine(Tensor.Stack(coarseOut, 1), Tensor.Stack(fineOut, 1)));         // [batch, samples]
     }
 
-    // One byte per row of softmax(logits / T) [batch, 256]: the number of CDF values below u ~ U(0, 1); the argmax at T = 0.
+    // One byte per row of softmax(logits / T) [batch, 256] by the Gumbel-max trick, argmax(logits / T + g) with
+    // g = −log(−log u), u ~ U(0, 1) from `random`: an exact draw in three tensor ops; the argmax at T = 0.
     private static Tensor Draw(Tensor logits, double temperature, Random random)
     {
         if (temperature == 0) return logits.ArgMax(1);
+        long rows = logits.Size(0), classes = logits.Size(1);
+        var gumbel = new double[rows * classes];
+        for (int i = 0; i < gumbel.Length; i++)
+        {
+            double u;
+            do u = random.NextDouble(); while (u == 0);
+            gumbel[i] = -Math.Log(-Math.Log(u));
+        }
         using var scope = NewScope();
-        var cdf = (logits.Double() / temperature).Softmax(1).CumSum(1);                          // [batch, 256]
-        var u = new double[logits.Size(0)];
-        for (int i = 0; i < u.Length; i++) u[i] = random.NextDouble();
-        var below = cdf < Tensor.From(u, u.Length, 1).To(logits.Device);
-        return scope.Keep(below.Sum(dim: 1).Clamp(0, logits.Size(1) - 1));
+        var noise = Tensor.From(gumbel, rows, classes).To(logits.Device);
+        var scores = temperature == 1 ? logits.Double() + noise : logits.Double() / temperature + noise;
+        return scope.Keep(scores.ArgMax(1));
     }
 
     protected override string ExtraRepr() => $"hidden={Config.Hidden}, head={Config.HeadWidth}";
@@ -257,15 +267,17 @@ public sealed class DualSoftmaxWaveRnn : Module
 /// R h_{t−1} once for all units, then the coarse half from [c_{t−1}, f_{t−1}] (<see cref="CoarseLogits"/>), a coarse byte
 /// is chosen, then the fine half from [c_{t−1}, f_{t−1}, c_t] (<see cref="FineLogits"/>). The gate equations are written
 /// out (not libtorch's fused cell), so teacher-forcing this class reproduces <see cref="DualSoftmaxWaveRnn.Forward"/>:
-/// a check of the mask and of the split. The weights are snapshotted at construction (later training does not reach them).
+/// a check of the mask and of the split. Few tensor ops per sample (the paper's point: sampling time is the number of
+/// ops times their cost plus overhead): a byte's input value is one table lookup, u ∘ h + (1 − u) ∘ e one lerp.
+/// The weights are snapshotted at construction (later training does not reach them).
 /// </summary>
 public sealed class DualSoftmaxWaveRnnStepper : IDisposable
 {
-    private readonly Tensor _recurrent, _recurrentBias, _coarseInput, _coarseInputBias, _fineInput, _fineInputBias;
+    private readonly Tensor _levels, _recurrent, _recurrentBias, _coarseInput, _coarseInputBias, _fineInput, _fineInputBias;
     private readonly (Tensor W1, Tensor B1, Tensor W2, Tensor B2) _coarseHead, _fineHead;
-    private readonly DType _dtype;
-    private Tensor _hCoarse, _hFine;
-    private Tensor? _gFine, _previous;
+    private readonly int _half;
+    private Tensor _h;
+    private Tensor? _hCoarse, _gFine, _previous;
 
     /// <summary>Zero state for <paramref name="batch"/> sequences, as at the start of <see cref="DualSoftmaxWaveRnn.Forward"/>.</summary>
     public DualSoftmaxWaveRnnStepper(DualSoftmaxWaveRnn model, long batch)
@@ -274,11 +286,14 @@ public sealed class DualSoftmaxWaveRnnStepper : IDisposable
         using var noGrad = NoGrad();
         using var scope = NewScope();
         int h = model.Config.Hidden, half = model.Config.Half;
+        _half = half;
         var cell = model.Cell;
-        _dtype = cell.WeightHh.DType;
+        var device = cell.WeightHh.Device;
+        _levels = DualSoftmaxWaveRnn.ScaleByte(Tensor.Arange(DualSoftmaxWaveRnnConfig.Classes, DType.Int64, device), cell.WeightHh.DType)
+            .DetachFromScope();                                                                    // byte b → b / 127.5 − 1
         // Rows regrouped as [coarse r, z, n | fine r, z, n], so one matrix product gives both halves' recurrent terms.
         var rows = Tensor.Cat([.. new[] { 0, half }.SelectMany(o => Enumerable.Range(0, 3).Select(g =>
-            Tensor.Arange((long)g * h + o, (long)g * h + o + half, 1, DType.Int64, cell.WeightHh.Device)))]);
+            Tensor.Arange((long)g * h + o, (long)g * h + o + half, 1, DType.Int64, device)))]);
         var input = (cell.WeightIh * model.InputMask).IndexSelect(0, rows);                       // [3H, 3]
         var inputBias = cell.BiasIh!.IndexSelect(0, rows);
         _recurrent = Keep(cell.WeightHh.IndexSelect(0, rows));                                     // [3H, H]
@@ -289,12 +304,11 @@ public sealed class DualSoftmaxWaveRnnStepper : IDisposable
         _fineInputBias = Keep(inputBias.Narrow(0, 3L * half, 3L * half));
         _coarseHead = (Keep(model.CoarseHidden.Weight), Keep(model.CoarseHidden.Bias!), Keep(model.CoarseOutput.Weight), Keep(model.CoarseOutput.Bias!));
         _fineHead = (Keep(model.FineHidden.Weight), Keep(model.FineHidden.Bias!), Keep(model.FineOutput.Weight), Keep(model.FineOutput.Bias!));
-        _hCoarse = Tensor.Zeros([batch, half], _dtype, cell.WeightHh.Device).DetachFromScope();
-        _hFine = Tensor.Zeros([batch, half], _dtype, cell.WeightHh.Device).DetachFromScope();
+        _h = Tensor.Zeros([batch, h], cell.WeightHh.DType, device).DetachFromScope();
     }
 
-    /// <summary>The current state h_t = [y_c, y_f] [batch, H] (a new tensor).</summary>
-    public Tensor State => Tensor.Cat([_hCoarse, _hFine], 1);
+    /// <summary>The state h_t = [y_c, y_f] [batch, H] after the last completed sample (a new tensor).</summary>
+    public Tensor State => _h.Clone();
 
     /// <summary>
     /// Starts sample t from the previous bytes [batch]: computes R h_{t−1}, advances the coarse half and returns the
@@ -305,13 +319,12 @@ public sealed class DualSoftmaxWaveRnnStepper : IDisposable
         if (_gFine is not null) throw new InvalidOperationException("call FineLogits with the chosen coarse byte before the next CoarseLogits");
         using var noGrad = NoGrad();
         using var scope = NewScope();
-        var previous = Tensor.Stack([DualSoftmaxWaveRnn.ScaleByte(previousCoarse, _dtype), DualSoftmaxWaveRnn.ScaleByte(previousFine, _dtype)], 1);   // [batch, 2]
-        var recurrent = F.Linear(Tensor.Cat([_hCoarse, _hFine], 1), _recurrent, _recurrentBias).Chunk(2, 1);   // R h_{t−1}: coarse, fine [batch, 3H/2]
-        var hCoarse = Update(F.Linear(previous, _coarseInput, _coarseInputBias), recurrent[0], _hCoarse);
+        var previous = Tensor.Stack([_levels.IndexSelect(0, previousCoarse), _levels.IndexSelect(0, previousFine)], 1);   // [batch, 2]
+        var recurrent = F.Linear(_h, _recurrent, _recurrentBias);                                 // R h_{t−1} + b: [batch, 3H]
+        var hCoarse = Update(F.Linear(previous, _coarseInput, _coarseInputBias), recurrent.Narrow(1, 0, 3L * _half), _h.Narrow(1, 0, _half));
         var logits = Head(hCoarse, _coarseHead);
-        _hCoarse.Dispose();
         _hCoarse = hCoarse.DetachFromScope();
-        _gFine = recurrent[1].DetachFromScope();
+        _gFine = recurrent.Narrow(1, 3L * _half, 3L * _half).DetachFromScope();
         _previous = previous.DetachFromScope();
         return scope.Keep(logits);
     }
@@ -319,40 +332,36 @@ public sealed class DualSoftmaxWaveRnnStepper : IDisposable
     /// <summary>Completes sample t with its coarse byte c_t [batch]: advances the fine half, returns the logits of P(f_t | c_t, s_&lt;t).</summary>
     public Tensor FineLogits(Tensor coarse)
     {
-        if (_gFine is null || _previous is null) throw new InvalidOperationException("call CoarseLogits first");
+        if (_gFine is null || _previous is null || _hCoarse is null) throw new InvalidOperationException("call CoarseLogits first");
         using var noGrad = NoGrad();
         using var scope = NewScope();
-        var x = Tensor.Cat([_previous, DualSoftmaxWaveRnn.ScaleByte(coarse, _dtype).Unsqueeze(1)], 1);   // [c_{t−1}, f_{t−1}, c_t]
-        var hFine = Update(F.Linear(x, _fineInput, _fineInputBias), _gFine, _hFine);
+        var x = Tensor.Cat([_previous, _levels.IndexSelect(0, coarse).Unsqueeze(1)], 1);           // [c_{t−1}, f_{t−1}, c_t]
+        var hFine = Update(F.Linear(x, _fineInput, _fineInputBias), _gFine, _h.Narrow(1, _half, _half));
         var logits = Head(hFine, _fineHead);
-        _hFine.Dispose();
-        _hFine = hFine.DetachFromScope();
-        _gFine.Dispose();
-        _previous.Dispose();
-        _gFine = null;
-        _previous = null;
+        var h = Tensor.Cat([_hCoarse, hFine], 1).DetachFromScope();
+        foreach (var t in new[] { _h, _hCoarse, _gFine, _previous }) t.Dispose();
+        (_h, _hCoarse, _gFine, _previous) = (h, null, null, null);
         return scope.Keep(logits);
     }
 
     /// <summary>Frees the state and the weight snapshots.</summary>
     public void Dispose()
     {
-        foreach (var t in new[] { _recurrent, _recurrentBias, _coarseInput, _coarseInputBias, _fineInput, _fineInputBias, _hCoarse, _hFine,
+        foreach (var t in new[] { _levels, _recurrent, _recurrentBias, _coarseInput, _coarseInputBias, _fineInput, _fineInputBias, _h,
                      _coarseHead.W1, _coarseHead.B1, _coarseHead.W2, _coarseHead.B2, _fineHead.W1, _fineHead.B1, _fineHead.W2, _fineHead.B2 })
             t.Dispose();
+        _hCoarse?.Dispose();
         _gFine?.Dispose();
         _previous?.Dispose();
     }
 
-    // One half's GRU update from its input terms I x [batch, 3n] and recurrent terms R h + b [batch, 3n], gates r, z, n.
+    // One half's GRU update from its input terms I x + b [batch, 3n] and recurrent terms R h + b [batch, 3n], gates r, u, e.
     private static Tensor Update(Tensor input, Tensor recurrent, Tensor h)
     {
-        var i = input.Chunk(3, 1);
-        var g = recurrent.Chunk(3, 1);
-        var r = (i[0] + g[0]).Sigmoid();
-        var u = (i[1] + g[1]).Sigmoid();
-        var e = (i[2] + r * g[2]).Tanh();
-        return e + u * (h - e);                                                                   // u ∘ h + (1 − u) ∘ e
+        long n = h.Size(1);
+        var ru = (input.Narrow(1, 0, 2 * n) + recurrent.Narrow(1, 0, 2 * n)).Sigmoid();           // r_t, u_t
+        var e = input.Narrow(1, 2 * n, n).AddCMul(ru.Narrow(1, 0, n), recurrent.Narrow(1, 2 * n, n), 1.0).Tanh();   // tanh(I_e x + r ∘ R_e h)
+        return e.Lerp(h, ru.Narrow(1, n, n));                                                      // e + u ∘ (h − e)
     }
 
     private static Tensor Head(Tensor y, (Tensor W1, Tensor B1, Tensor W2, Tensor B2) head) =>
