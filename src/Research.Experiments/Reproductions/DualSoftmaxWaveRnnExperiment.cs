@@ -283,14 +283,15 @@ public sealed class DualSoftmaxWaveRnnExperiment : IExperiment
         }
 
         long generate = (long)Math.Round(s.GenerateSeconds * s.SampleRate);
+        using var whole = ContinuationNotes(s);                                                                       // [notes, ≥ prime + generate]
         var samples = new Dictionary<string, float[][]>();
         var similarity = new Dictionary<string, double[]>();
         float[][] targets = [];
         foreach (var m in s.Models)
             using (NewScope())
             {
-                var sampled = trained[m].Generate(generate, seed: 1, prime: test.Narrow(1, 0, s.ScoreFrom));           // [notes, samples]
-                var target = DualSoftmaxWaveRnn.Dequantize(test.Narrow(1, s.ScoreFrom, generate));
+                var sampled = trained[m].Generate(generate, seed: 1, prime: whole.Narrow(1, 0, s.ScoreFrom));          // [notes, samples]
+                var target = DualSoftmaxWaveRnn.Dequantize(whole.Narrow(1, s.ScoreFrom, generate));
                 var wave = DualSoftmaxWaveRnn.Dequantize(sampled);
                 similarity[m] = WaveNetExperiment.SpectralSimilarity(target, wave);
                 targets = Rows(target);
@@ -407,6 +408,17 @@ public sealed class DualSoftmaxWaveRnnExperiment : IExperiment
             var name = string.Create(CultureInfo.InvariantCulture, $"{pitch:F0} Hz, slope {timbre.Slope:F1}{(timbre.OddOnly ? ", odd partials" : "")}");
             return new WaveNetNote(name, pitch, HarmonicNotes.Note(pitch, timbre, s.Seconds, s.SampleRate));
         }).ToArray();
+    }
+
+    /// <summary>
+    /// The unseen notes rendered long enough to prime (<see cref="DualSoftmaxWaveRnnSettings.ScoreFrom"/> samples) and then
+    /// continue for <see cref="DualSoftmaxWaveRnnSettings.GenerateSeconds"/>: 16-bit samples [notes, ≥ prime + generated],
+    /// the same pitches and timbres as <see cref="TestNotes"/>, which may be shorter than the continuation.
+    /// </summary>
+    public static Tensor ContinuationNotes(DualSoftmaxWaveRnnSettings s, Device? device = null)
+    {
+        double seconds = Math.Max(s.Seconds, (s.ScoreFrom + Math.Round(s.GenerateSeconds * s.SampleRate) + 1) / s.SampleRate);
+        return Samples(TestNotes(s with { Seconds = seconds }).Select(n => n.Clip), device);
     }
 
     /// <summary>The validation notes (learning-rate choice only): random pitches away from the test pitches, random timbres.</summary>

@@ -28,6 +28,8 @@ public class DualSoftmaxWaveRnnExperimentTests
         Assert.Equal(s.Sparsity, s.Schedule.FinalSparsity);
         Assert.True(s.Schedule.EndStep < s.Steps);
         Assert.Equal(scale != Scale.Smoke, s.CheckClaim);
+        using (var notes = DualSoftmaxWaveRnnExperiment.ContinuationNotes(s))                   // prime + continuation fit
+            Assert.True(notes.Size(1) >= s.ScoreFrom + (long)Math.Round(s.GenerateSeconds * s.SampleRate) && notes.Size(0) == s.TestNotes);
         if (scale != Scale.Smoke) Assert.True(s.Seeds >= 3 && s.LearningRates.Length >= 2);
     }
 
