@@ -27,7 +27,7 @@ namespace Research.Models.Speech;
 /// <param name="PostNetKernel">Post-net kernel (odd).</param>
 /// <param name="PreNetDropout">Pre-net dropout, on in training and in inference as in the paper.</param>
 /// <param name="Location">Location-sensitive attention (true) or content-based attention (false).</param>
-public sealed record Tacotron2Config(int Characters = 29, int MelBands = 40, int FramesPerStep = 3, int Embedding = 64, int EncoderConvolutions = 2,
+public sealed record Tacotron2Config(int Characters = 29, int MelBands = 40, int FramesPerStep = 4, int Embedding = 64, int EncoderConvolutions = 2,
     int EncoderKernel = 5, int EncoderWidth = 64, int PreNet = 64, int AttentionRnn = 96, int DecoderRnn = 96, int Attention = 64,
     int LocationFilters = 8, int LocationKernel = 15, int PostNetChannels = 64, int PostNetLayers = 3, int PostNetKernel = 5,
     double PreNetDropout = 0.5, bool Location = true);
