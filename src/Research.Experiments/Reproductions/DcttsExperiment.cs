@@ -38,13 +38,13 @@ public sealed record DcttsSettings(Text2MelConfig Model, int Phrases, int HeldOu
     public const int CorpusSeed = 7;
 
     /// <summary>
-    /// smoke: 40 phrases, d = 32, 30 steps, one seed; cpu: 400 phrases, e = d = 32, r = 2, 40 bands, 300 steps of 16 phrases, 3 seeds;
+    /// smoke: 40 phrases, e = d = 16, 20 steps of 4 phrases, one seed; cpu: 400 phrases, e = d = 32, r = 2, 40 bands, 300 steps of 16 phrases, 3 seeds;
     /// gpu: 2000 phrases, the paper's e = 128, d = 256, r = 4 (80 bands would need a corpus re-render; 40 kept), 5000 steps, 5 seeds.
     /// </summary>
     public static DcttsSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(new Text2MelConfig(Embedding: 32, Channels: 32, Reduction: 2), 40, 8, Steps: 30, Batch: 8, LearningRate: 2e-3,
-            Seeds: 1, EvalEvery: 10, FullClaim: false, GriffinLimIterations: 4),
+        Scale.Smoke => new(new Text2MelConfig(Embedding: 16, Channels: 16, Reduction: 2), 40, 4, Steps: 20, Batch: 4, LearningRate: 2e-3,
+            Seeds: 1, EvalEvery: 10, FullClaim: false, GriffinLimIterations: 2),
         Scale.Cpu => new(new Text2MelConfig(Embedding: 32, Channels: 32, Reduction: 2), 400, 16, Steps: 300, Batch: 16, LearningRate: 2e-3,
             Seeds: 3, EvalEvery: 20, FullClaim: true, GriffinLimIterations: 32),
         _ => new(new Text2MelConfig(Embedding: 128, Channels: 256, Reduction: 4), 2000, 32, Steps: 5000, Batch: 32, LearningRate: 1e-3,
@@ -114,7 +114,8 @@ public sealed class DcttsExperiment : IExperiment
     /// <inheritdoc />
     public string? Narrower => "espeak-ng phrases from a small grammar (one voice, 40 mel bands) instead of LJSpeech; Text2Mel only (no SSRN: " +
         "Griffin-Lim from the mel); e = d = 32, r = 2, 300 steps; L1 on standardised log-mels without the binary divergence; alignment measured " +
-        "teacher-forced on held-out phrases";
+        "teacher-forced on held-out phrases; at cpu scale the alignment holds (diagonal at step 40 in 3/3 seeds, never without guidance) " +
+        "but the held-out mel L1 conditions fail (the unguided model's teacher-forced L1 is lower in 2/3 seeds; the shuffled-text control's in 1/3)";
 
     /// <inheritdoc />
     public string Claim => FormattableString.Invariant(
@@ -123,7 +124,7 @@ public sealed class DcttsExperiment : IExperiment
         FormattableString.Invariant($"in ≥ {DcttsSettings.MinStepRatio}× fewer steps than the same model trained without it (same data, ") +
         "steps, learning rate; not reached counts as the budget), and its held-out mel L1 at the end is below the unguided model's " +
         "(mean, all but one seed) and below a guided model trained on mismatched text (every seed); 3 seeds (smoke: one seed, " +
-        "30 steps; the guided model's held-out guided cost is below the unguided one's and its training L1 falls)";
+        "20 steps; the guided model's held-out guided cost ends below the unguided one's and its held-out mel L1 falls)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
@@ -172,7 +173,7 @@ public sealed class DcttsExperiment : IExperiment
         else
         {
             check.AtMost("held-out guided cost at the end, guided − unguided", finalCost["guided"].Minus(finalCost["unguided"]), 0, format: "F3")
-                .AtMost("training L1 of the guided model, last ÷ first step", new SeedSummary(seedRuns.Select(r => r.LastL1 / r.FirstL1)), 1,
+                .AtMost("held-out mel L1 of the guided model, end ÷ step 0", new SeedSummary(curves["guided"].Select(c => c[^1].L1 / c[0].L1)), 1,
                     format: "F3");
         }
         var metrics = new Dictionary<string, double> { ["parameters"] = parameters };
@@ -216,7 +217,7 @@ public sealed class DcttsExperiment : IExperiment
     private sealed record Example(IReadOnlyDictionary<string, double[][][]> Snapshots, double[][] Target, IReadOnlyDictionary<string, double[][]> TeacherForced,
         IReadOnlyDictionary<string, double[][]> FreeRunning, IReadOnlyDictionary<string, double[][]> FreeRunningAttention);
 
-    private sealed record SeedRun(IReadOnlyDictionary<string, DcttsEvaluation[]> Curves, double FirstL1, double LastL1, Example Example);
+    private sealed record SeedRun(IReadOnlyDictionary<string, DcttsEvaluation[]> Curves, Example Example);
 
     private static SeedRun TrainSeed(ExperimentContext context, DcttsSettings s, PhraseCorpus corpus, double mean, double std, int index, ulong seed)
     {
@@ -230,7 +231,6 @@ public sealed class DcttsExperiment : IExperiment
         var heldOut = Prepare(heldOutBatch, s.Model.Reduction, mean, std);
         heldOutScope.Keep(heldOut.Targets, heldOut.Input, heldOut.Steps);
         var random = new Random((int)(seed % int.MaxValue));
-        double firstL1 = 0, lastL1 = 0;
         try
         {
             void Evaluate(long step)
@@ -270,10 +270,8 @@ public sealed class DcttsExperiment : IExperiment
                     loss.Backward();
                     GradClip.ClipGradNorm(net.Parameters(), 1.0);
                     optimizers[v].Step();
-                    double l1Value = l1.Item<float>();
-                    if (v == "guided") (firstL1, lastL1) = (step == 1 ? l1Value : firstL1, l1Value);
                     context.Run.Record(step, $"seed{index}/{v}/loss", loss.Item<float>());
-                    context.Run.Record(step, $"seed{index}/{v}/l1", l1Value);
+                    context.Run.Record(step, $"seed{index}/{v}/l1", l1.Item<float>());
                     context.Run.Record(step, $"seed{index}/{v}/guided_cost", guided.Item<float>());
                 }
                 if (step % s.EvalEvery == 0 || step == s.Steps) Evaluate(step);
@@ -299,7 +297,7 @@ public sealed class DcttsExperiment : IExperiment
                 example = new Example(snapshots.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), Rows(heldOutBatch.Mel[0].Narrow(0, 0, frames)),
                     teacher, free.ToDictionary(kv => kv.Key, kv => Mel(kv.Value.Mel)), free.ToDictionary(kv => kv.Key, kv => Rows(kv.Value.Attention[0].T)));
             }
-            return new SeedRun(curves.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), firstL1, lastL1, example!);
+            return new SeedRun(curves.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()), example!);
         }
         finally
         {
