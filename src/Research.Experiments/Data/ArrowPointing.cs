@@ -26,9 +26,10 @@ public static class ArrowPointing
 
     private static readonly (int Dy, int Dx)[] Compass = [(0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1)];
 
-    /// <summary>Draws one scene on a <paramref name="size"/> × <paramref name="size"/> canvas.</summary>
-    public static ArrowScene Scene(int size, Random random)
+    /// <summary>Draws one scene on a <paramref name="size"/> × <paramref name="size"/> canvas; without diagonals, the arrow and the other marker's ray use only the 4 axis directions.</summary>
+    public static ArrowScene Scene(int size, Random random, bool diagonals = true)
     {
+        var compass = diagonals ? Compass : [Compass[0], Compass[2], Compass[4], Compass[6]];
         if (size < 8) throw new ArgumentOutOfRangeException(nameof(size), size, "the canvas must be at least 8 × 8");
         bool Inside(int r, int c) => r >= 0 && r < size && c >= 0 && c < size;
         int Reach(int r, int c, (int Dy, int Dx) d)                                              // largest t with tip + t d inside
@@ -40,8 +41,9 @@ public static class ArrowPointing
         while (true)
         {
             int r = random.Next(size), c = random.Next(size);
-            var d = Compass[random.Next(8)];
-            var other = Compass[(Array.IndexOf(Compass, d) + 1 + random.Next(7)) % 8];
+            int k = random.Next(compass.Length);
+            var d = compass[k];
+            var other = compass[(k + 1 + random.Next(compass.Length - 1)) % compass.Length];
             if (!Inside(r - 2 * d.Dy, c - 2 * d.Dx)) continue;
             int reach = Reach(r, c, d), otherReach = Reach(r, c, other);
             if (reach < 2 || otherReach < 3) continue;
@@ -70,10 +72,10 @@ public static class ArrowPointing
     /// A batch of images <c>[batch, 3, size, size]</c> (float32) and labels <c>[batch]</c> (int64) from a generator seeded with
     /// <paramref name="seed"/>, with the scenes.
     /// </summary>
-    public static (TaskBatch Batch, ArrowScene[] Scenes) Sample(int batch, int size, int seed, Device? device = null)
+    public static (TaskBatch Batch, ArrowScene[] Scenes) Sample(int batch, int size, int seed, bool diagonals = true, Device? device = null)
     {
         var random = new Random(seed);
-        var scenes = Enumerable.Range(0, batch).Select(_ => Scene(size, random)).ToArray();
+        var scenes = Enumerable.Range(0, batch).Select(_ => Scene(size, random, diagonals)).ToArray();
         var pixels = scenes.SelectMany(s => Render(s, size)).ToArray();
         var labels = scenes.Select(s => (long)s.Label).ToArray();
         Tensor Place(Tensor t) => device is { } d && d != Device.CPU ? t.To(d) : t;

@@ -18,14 +18,18 @@ public sealed class PlstmClassifier : Module<Tensor, Tensor>
 {
     /// <summary>Creates the model.</summary>
     public PlstmClassifier(long inChannels, long classes, long dim, int depth, int headsPerDirection, long keyDim, long valueDim,
-        long patchSize = 1, long mlpRatio = 2, TokenPooling pooling = TokenPooling.Mean, int chunk = 4, DType? dtype = null, Device? device = null)
+        long patchSize = 1, long mlpRatio = 2, TokenPooling pooling = TokenPooling.Mean, int chunk = 4, long? stemKernel = null,
+        DType? dtype = null, Device? device = null)
     {
+        long kernel = stemKernel ?? patchSize;
+        if (kernel < patchSize || (kernel - patchSize) % 2 != 0)
+            throw new ArgumentException($"the stem kernel {kernel} must be the patch size {patchSize} plus an even number");
         if (inChannels < 1 || classes < 2 || depth < 1 || dim < 1 || patchSize < 1 || mlpRatio < 1)
             throw new ArgumentException($"invalid PlstmClassifier: in {inChannels}, classes {classes}, dim {dim}, depth {depth}, patch {patchSize}");
         InChannels = inChannels;
         PatchSize = patchSize;
         Pooling = pooling;
-        PatchEmbed = new Conv2d(inChannels, dim, patchSize, stride: patchSize, dtype: dtype, device: device);
+        PatchEmbed = new Conv2d(inChannels, dim, kernel, stride: patchSize, padding: (kernel - patchSize) / 2, dtype: dtype, device: device);
         Norms1 = Enumerable.Range(0, depth).Select(_ => new LayerNorm(dim, dtype: dtype, device: device)).ToArray();
         Layers = Enumerable.Range(0, depth).Select(_ => new Plstm2dLayer(dim, headsPerDirection, keyDim, valueDim, chunk, dtype, device)).ToArray();
         Norms2 = Enumerable.Range(0, depth).Select(_ => new LayerNorm(dim, dtype: dtype, device: device)).ToArray();
@@ -44,7 +48,7 @@ public sealed class PlstmClassifier : Module<Tensor, Tensor>
     /// <summary>How the tokens are reduced before the head.</summary>
     public TokenPooling Pooling { get; }
 
-    /// <summary>Patch embedding: a p×p convolution with stride p.</summary>
+    /// <summary>Patch embedding: a p×p convolution with stride p (or a k×k one padded by (k − p)/2: a convolutional stem).</summary>
     public Conv2d PatchEmbed { get; }
 
     /// <summary>Layer norms before each pLSTM layer.</summary>

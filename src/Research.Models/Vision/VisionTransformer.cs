@@ -57,6 +57,7 @@ public sealed class TransformerEncoderBlock : Module<Tensor, Tensor>
 ///   t_k = TransformerEncoderBlock_k(t_{k−1})
 ///   logits = Head(pool_tokens LN(t_K))
 /// </code>
+/// A stem kernel larger than the patch lets each token see its patch's neighbours (an early convolution).
 /// With <see cref="InterpolatePositions"/> it also takes square images of another size (a multiple of the patch size): the
 /// learned position grid is resized bicubically to the new token grid, as ViTs are fine-tuned or evaluated at a new resolution.
 /// </summary>
@@ -64,8 +65,11 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
 {
     /// <summary>Creates the model for square <paramref name="imageSize"/> images cut into <paramref name="patchSize"/> patches.</summary>
     public VisionTransformer(long imageSize, long patchSize, long inChannels, long classes, long dim, long depth, long heads, long mlpRatio = 2,
-        DType? dtype = null, Device? device = null, TokenPooling pooling = TokenPooling.Mean)
+        DType? dtype = null, Device? device = null, TokenPooling pooling = TokenPooling.Mean, long? stemKernel = null)
     {
+        long kernel = stemKernel ?? patchSize;
+        if (kernel < patchSize || (kernel - patchSize) % 2 != 0)
+            throw new ArgumentException($"the stem kernel {kernel} must be the patch size {patchSize} plus an even number");
         if (patchSize < 1 || imageSize % patchSize != 0)
             throw new ArgumentException($"image size {imageSize} must be a multiple of the patch size {patchSize}");
         if (inChannels < 1 || classes < 2 || depth < 1 || dim < 1)
@@ -74,7 +78,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
         PatchSize = patchSize;
         InChannels = inChannels;
         Pooling = pooling;
-        PatchEmbed = new Conv2d(inChannels, dim, patchSize, stride: patchSize, dtype: dtype, device: device);
+        PatchEmbed = new Conv2d(inChannels, dim, kernel, stride: patchSize, padding: (kernel - patchSize) / 2, dtype: dtype, device: device);
         Position = RegisterParameter("position", NewParameter([1, Tokens, dim], dtype, device));
         Init.Normal_(Position, std: 0.02);
         Blocks = Enumerable.Range(0, (int)depth).Select(_ => new TransformerEncoderBlock(dim, heads, mlpRatio, dtype, device)).ToArray();
@@ -100,7 +104,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     /// <summary>Number of patches (tokens): (ImageSize / PatchSize)².</summary>
     public long Tokens => (ImageSize / PatchSize) * (ImageSize / PatchSize);
 
-    /// <summary>Patch embedding: a p×p convolution with stride p.</summary>
+    /// <summary>Patch embedding: a p×p convolution with stride p (or a k×k one, k = p + 2m, padded by m: a convolutional stem).</summary>
     public Conv2d PatchEmbed { get; }
 
     /// <summary>Learned position embeddings [1, tokens, dim].</summary>
