@@ -28,4 +28,16 @@ public class ImageGridTests
         Assert.Equal("reversed", (string)json["layout"]!["yaxis"]!["autorange"]!);
         Assert.Equal("y", (string)json["layout"]!["xaxis"]!["scaleanchor"]!);
     }
+
+    [Fact]
+    public void ColourImagesBecomePlotlyImageTracesInBytes()
+    {
+        var json = JsonNode.Parse(new ImageGrid().AddRgb("c", [[[1.0, 0.0, 0.5], [0.0, 0.0, 1.0]]]).ToFigure().ToJson())!;
+        var trace = json["data"]![0]!;
+        Assert.Equal("image", (string)trace["type"]!);
+        Assert.Equal(255.0, (double)trace["z"]![0]![0]![0]!);
+        Assert.Equal(128.0, (double)trace["z"]![0]![0]![2]!);
+        Assert.Equal("reversed", (string)json["layout"]!["yaxis"]!["autorange"]!);
+        Assert.Throws<ArgumentException>(() => new ImageGrid().AddRgb("bad", [[[1.0, 0.0]]]));
+    }
 }

@@ -8,6 +8,7 @@ namespace Research.Interactive;
 [JsonDerivedType(typeof(Contour))]
 [JsonDerivedType(typeof(Bar))]
 [JsonDerivedType(typeof(Histogram))]
+[JsonDerivedType(typeof(RgbImage))]
 public abstract class Trace
 {
     /// <summary>Plotly's trace type name.</summary>
@@ -193,4 +194,14 @@ public sealed class Histogram : Trace
 
     /// <summary>Bar colour.</summary>
     public Marker? Marker { get; set; }
+}
+
+/// <summary>A colour image: <see cref="Z"/> is indexed [row][column][r, g, b] with channels in 0 … 255, row 0 at the top.</summary>
+public sealed class RgbImage : Trace
+{
+    /// <inheritdoc />
+    public override string Type => "image";
+
+    /// <summary>Pixels, one array per row, each pixel [r, g, b] in 0 … 255.</summary>
+    public double[][][]? Z { get; set; }
 }

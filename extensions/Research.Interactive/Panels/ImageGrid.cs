@@ -14,6 +14,7 @@ namespace Research.Interactive;
 public sealed class ImageGrid : IMimeRenderable, IUsesPlotly
 {
     private readonly List<(string Caption, double[][] Pixels, double? Min, double? Max)> _images = new();
+    private readonly Dictionary<int, double[][][]> _colour = new();
 
     /// <summary>An empty grid; <paramref name="columns"/> images per row (default: all in one row).</summary>
     public ImageGrid(string? title = null, int? columns = null)
@@ -57,7 +58,17 @@ public sealed class ImageGrid : IMimeRenderable, IUsesPlotly
         return this;
     }
 
-    /// <summary>The images as one plotly figure, one heatmap panel each.</summary>
+    /// <summary>Adds a colour image given as rows of [r, g, b] pixels with channels in [0, 1] (row 0 at the top).</summary>
+    public ImageGrid AddRgb(string caption, double[][][] pixels)
+    {
+        if (pixels.Length == 0 || pixels.Any(r => r.Length != pixels[0].Length || r.Any(p => p.Length != 3)))
+            throw new ArgumentException($"colour image '{caption}' must be a non-empty rectangle of [r, g, b] pixels", nameof(pixels));
+        _colour[_images.Count] = pixels.Select(r => r.Select(p => p.Select(c => Math.Round(255 * Math.Clamp(c, 0, 1))).ToArray()).ToArray()).ToArray();
+        _images.Add((caption, pixels.Select(r => r.Select(p => p.Average()).ToArray()).ToArray(), 0, 1));
+        return this;
+    }
+
+    /// <summary>The images as one plotly figure, one heatmap (or colour image) panel each.</summary>
     public Figure ToFigure()
     {
         if (_images.Count == 0) throw new InvalidOperationException("an image grid needs at least one image");
@@ -67,7 +78,9 @@ public sealed class ImageGrid : IMimeRenderable, IUsesPlotly
         for (int i = 0; i < _images.Count; i++)
         {
             var (caption, pixels, min, max) = _images[i];
-            grid.Add(i, new Heatmap
+            if (_colour.TryGetValue(i, out var rgb))
+                grid.Add(i, new RgbImage { Z = rgb, HoverTemplate = "row %{y}, column %{x}: %{z}<extra>" + caption + "</extra>" });
+            else grid.Add(i, new Heatmap
             {
                 Z = pixels, ColorScale = ColorScale,          // plotly's "Greys" already runs black (low) → white (high)
                 ZMin = min ?? Min, ZMax = max ?? Max, ZMid = diverging && (min ?? Min) is null ? 0 : null, ShowScale = false,

@@ -51,19 +51,25 @@ public sealed class TransformerEncoderBlock : Module<Tensor, Tensor>
 /// <summary>
 /// A small Vision Transformer (Dosovitskiy et al., 2021) for the image-classification baselines: non-overlapping
 /// p×p patches embedded by a stride-p convolution, learned position embeddings, pre-norm encoder blocks, a final layer
-/// norm, mean pooling over tokens (no class token) and a linear head.
+/// norm, mean (or max) pooling over tokens (no class token) and a linear head.
 /// <code>
 ///   t_0 = PatchEmbed(x) + pos            [batch, (H/p)(W/p), dim]
 ///   t_k = TransformerEncoderBlock_k(t_{k−1})
-///   logits = Head(mean_tokens LN(t_K))
+///   logits = Head(pool_tokens LN(t_K))
 /// </code>
+/// A stem kernel larger than the patch lets each token see its patch's neighbours (an early convolution).
+/// With <see cref="InterpolatePositions"/> it also takes square images of another size (a multiple of the patch size): the
+/// learned position grid is resized bicubically to the new token grid, as ViTs are fine-tuned or evaluated at a new resolution.
 /// </summary>
 public sealed class VisionTransformer : Module<Tensor, Tensor>
 {
     /// <summary>Creates the model for square <paramref name="imageSize"/> images cut into <paramref name="patchSize"/> patches.</summary>
     public VisionTransformer(long imageSize, long patchSize, long inChannels, long classes, long dim, long depth, long heads, long mlpRatio = 2,
-        DType? dtype = null, Device? device = null)
+        DType? dtype = null, Device? device = null, TokenPooling pooling = TokenPooling.Mean, long? stemKernel = null)
     {
+        long kernel = stemKernel ?? patchSize;
+        if (kernel < patchSize || (kernel - patchSize) % 2 != 0)
+            throw new ArgumentException($"the stem kernel {kernel} must be the patch size {patchSize} plus an even number");
         if (patchSize < 1 || imageSize % patchSize != 0)
             throw new ArgumentException($"image size {imageSize} must be a multiple of the patch size {patchSize}");
         if (inChannels < 1 || classes < 2 || depth < 1 || dim < 1)
@@ -71,7 +77,8 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
         ImageSize = imageSize;
         PatchSize = patchSize;
         InChannels = inChannels;
-        PatchEmbed = new Conv2d(inChannels, dim, patchSize, stride: patchSize, dtype: dtype, device: device);
+        Pooling = pooling;
+        PatchEmbed = new Conv2d(inChannels, dim, kernel, stride: patchSize, padding: (kernel - patchSize) / 2, dtype: dtype, device: device);
         Position = RegisterParameter("position", NewParameter([1, Tokens, dim], dtype, device));
         Init.Normal_(Position, std: 0.02);
         Blocks = Enumerable.Range(0, (int)depth).Select(_ => new TransformerEncoderBlock(dim, heads, mlpRatio, dtype, device)).ToArray();
@@ -88,10 +95,16 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     /// <summary>Image channels.</summary>
     public long InChannels { get; }
 
+    /// <summary>How the tokens are reduced before the head.</summary>
+    public TokenPooling Pooling { get; }
+
+    /// <summary>Whether square images of another size are accepted, with the position grid resized bicubically.</summary>
+    public bool InterpolatePositions { get; set; }
+
     /// <summary>Number of patches (tokens): (ImageSize / PatchSize)².</summary>
     public long Tokens => (ImageSize / PatchSize) * (ImageSize / PatchSize);
 
-    /// <summary>Patch embedding: a p×p convolution with stride p.</summary>
+    /// <summary>Patch embedding: a p×p convolution with stride p (or a k×k one, k = p + 2m, padded by m: a convolutional stem).</summary>
     public Conv2d PatchEmbed { get; }
 
     /// <summary>Learned position embeddings [1, tokens, dim].</summary>
@@ -109,12 +122,25 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>
     /// <summary>Logits [batch, classes] of images [batch, in, ImageSize, ImageSize].</summary>
     public override Tensor Forward(Tensor x)
     {
-        if (x.Dim != 4 || x.Size(1) != InChannels || x.Size(2) != ImageSize || x.Size(3) != ImageSize)
+        bool resized = InterpolatePositions && x.Dim == 4 && x.Size(1) == InChannels && x.Size(2) == x.Size(3) && x.Size(2) % PatchSize == 0;
+        if (!resized && (x.Dim != 4 || x.Size(1) != InChannels || x.Size(2) != ImageSize || x.Size(3) != ImageSize))
             throw new ArgumentException($"VisionTransformer expects images [batch, {InChannels}, {ImageSize}, {ImageSize}], got {x.ShapeString}", nameof(x));
         using var scope = NewScope();
-        var t = PatchEmbed.Forward(x).Flatten(2).Transpose(1, 2) + Position;     // [batch, tokens, dim]
+        var t = PatchEmbed.Forward(x).Flatten(2).Transpose(1, 2) + PositionsFor(x.Size(2) / PatchSize);   // [batch, tokens, dim]
         foreach (var block in Blocks) t = block.Forward(t);
-        return scope.Keep(Head.Forward(Norm.Forward(t).Mean(1)));
+        t = Norm.Forward(t);
+        return scope.Keep(Head.Forward(Pooling == TokenPooling.Max ? t.Amax([1L]) : t.Mean(1)));
+    }
+
+    /// <summary>The position embeddings [1, grid², dim] for a grid × grid token grid (bicubic resize of the learned grid).</summary>
+    public Tensor PositionsFor(long grid)
+    {
+        long own = ImageSize / PatchSize, dim = Position.Size(2);
+        if (grid == own) return Position.Alias();
+        using var scope = NewScope();
+        var image = Position.Reshape(1, own, own, dim).Permute(0, 3, 1, 2);                    // [1, dim, g, g]
+        var resized = F.Interpolate(image, size: (grid, grid), mode: "bicubic", alignCorners: false);
+        return scope.Keep(resized.Permute(0, 2, 3, 1).Reshape(1, grid * grid, dim));
     }
 
     protected override string ExtraRepr() => $"image_size={ImageSize}, patch_size={PatchSize}, tokens={Tokens}";
