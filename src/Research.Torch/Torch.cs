@@ -59,6 +59,30 @@ public static class Torch
         }
     }
 
+    /// <summary>
+    /// The kernels OpenBLAS runs (its core name, e.g. "SkylakeX", "Haswell"), or "" when libtorch is not on OpenBLAS. When
+    /// OpenBLAS's own detection falls back below AVX2 on a CPU it does not know, Research.Torch asks for the best target
+    /// the CPU supports (see <see cref="BlasCoreForced"/>); OPENBLAS_CORETYPE set by the user is kept.
+    /// </summary>
+    public static string BlasCore
+    {
+        get
+        {
+            _ = NumThreads;   // loads libtorch (and its BLAS) first
+            return BlasRuntime.Core();
+        }
+    }
+
+    /// <summary>True when Research.Torch set OPENBLAS_CORETYPE because OpenBLAS's detection fell back (see <see cref="BlasCore"/>).</summary>
+    public static bool BlasCoreForced
+    {
+        get
+        {
+            _ = NumThreads;
+            return BlasRuntime.ForcedCore is not null;
+        }
+    }
+
     /// <summary>Sets libtorch's intra-op threads and, when given, OpenBLAS's.</summary>
     public static void SetNumThreads(int threads, int? blasThreads = null)
     {

@@ -28,4 +28,20 @@ public class BlasThreadingTests
         var reference = a.To(DType.Float64).Matmul(a.To(DType.Float64).T).To(DType.Float32);
         Assert.True((product - reference).Abs().Max().Item<float>() < 1e-3f);
     }
+
+    [Fact]
+    public void OpenBlasRunsKernelsAtTheLevelTheCpuSupports()
+    {
+        // OpenBLAS 0.3.21 does not know every CPU model (Emerald Rapids falls back to the SSE3 "Prescott" kernels, 5.7×
+        // slower at sgemm); Research.Torch then asks for the best target the CPU supports. Either way, on a CPU with AVX2
+        // the kernels running must not be a fallback below it.
+        var core = BlasCore;
+        Assert.False(string.IsNullOrEmpty(core));
+        if (Native.BlasRuntime.BestCore() is { } best && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")))
+        {
+            Assert.False(Native.BlasRuntime.IsFallbackCore(core), $"OpenBLAS runs {core} on a CPU that supports {best}");
+            if (BlasCoreForced) Assert.Equal(best, core, ignoreCase: true);
+        }
+        Assert.Contains(core, BlasInfo, StringComparison.OrdinalIgnoreCase);
+    }
 }

@@ -102,7 +102,7 @@ public static class TorchBenchmark
             File.WriteAllText(Path.Combine(dir, "torch.json"), JsonSerializer.Serialize(rows, json));
             File.WriteAllText(Path.Combine(dir, "blas-threading.json"), JsonSerializer.Serialize(blas, json));
 
-            output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreading}, {BlasThreads} threads), CPU allocator: {CpuAllocator}, {Environment.ProcessorCount} cores, {rounds} rounds");
+            output.WriteLine($"libtorch {Research.Torch.Torch.LibtorchVersion}, intra-op threads {threads}, BLAS: {string.Join(" ", BlasInfo.Split(" ").Take(2))} ({BlasThreading}, {BlasThreads} threads, {BlasCore} kernels{(BlasCoreForced ? ", chosen by Research.Torch" : "")}), CPU allocator: {CpuAllocator}, {Environment.ProcessorCount} cores, {rounds} rounds");
             output.WriteLine($"{"benchmark",-72} {"ours ms",10} {"pytorch ms",11} {"ratio",7} {"pytorch+malloc ms",18} {"ratio",7}  twins' first {LossSteps} losses");
             foreach (var r in rows)
             {
@@ -283,6 +283,7 @@ internal static class Bench
     internal static Dictionary<string, double> RunPyTorch(int threads, bool tunedMalloc)
     {
         var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true };
+        PyTorchTwins.SameBlasKernels(psi);
         if (tunedMalloc) psi.Environment["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=1073741824";
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bench.py"));
         psi.ArgumentList.Add(threads.ToString());
