@@ -194,37 +194,9 @@ public sealed class SaShiMi : Module<Tensor, Tensor>
     /// <paramref name="stateMagnitudes"/> is given, the largest |x| over every S4D state is appended after each step (prime included).
     /// </summary>
     public Tensor Generate(long samples, int seed = 0, double temperature = 1.0, Tensor? prime = null, long batch = 1,
-        List<double>? stateMagnitudes = null)
-    {
-        if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), samples, "must be ≥ 0");
-        if (temperature < 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be ≥ 0");
-        var random = new Random(seed);
-        var device = Head.Weight.Device;
-        using var noGrad = NoGrad();
-        using var scope = NewScope();
-        var history = prime is null
-            ? Tensor.Full([batch, 1], Config.Classes / 2, DType.Int64, device)
-            : (prime.Dim == 1 ? prime.Unsqueeze(0) : prime).To(device).Long();   // [batch, n]
-        if (history.Size(1) == 0) throw new ArgumentException("the prime must hold at least one code", nameof(prime));
-        using var recurrence = new SaShiMiRecurrence(this, history.Size(0));
-        for (long t = 0; t < history.Size(1) - 1; t++)
-            using (NewScope())
-            {
-                recurrence.Step(history.Select(1, t));
-                stateMagnitudes?.Add(recurrence.MaxStateMagnitude());
-            }
-        var current = history.Select(1, history.Size(1) - 1);
-        var result = new Tensor[samples];
-        for (long t = 0; t < samples; t++)
-        {
-            using var step = NewScope();
-            var logits = recurrence.Step(current);                               // [batch, classes]
-            stateMagnitudes?.Add(recurrence.MaxStateMagnitude());
-            current = temperature == 0 ? logits.ArgMax(1) : WaveNet.Sample(logits / temperature, random);
-            result[t] = step.Keep(current);
-        }
-        return scope.Keep(samples == 0 ? Tensor.Zeros([history.Size(0), 0], DType.Int64, device) : Tensor.Stack(result, 1));
-    }
+        List<double>? stateMagnitudes = null) =>
+        CodeSampler.Generate(samples, seed, temperature, prime, batch, Config.Classes, Head.Weight.Device, n => new SaShiMiRecurrence(this, n),
+            stateMagnitudes is null ? null : stepper => stateMagnitudes.Add(((SaShiMiRecurrence)stepper).MaxStateMagnitude()));
 
     protected override string ExtraRepr() => $"stride={Config.Stride}, parameterisation={Config.Parameterisation}";
 }
@@ -266,7 +238,7 @@ public sealed class SaShiMiStage : Module
 /// completes: W_u·0, the zeros of the convolution mode's shift). From zero states, <see cref="Step"/> at time t returns
 /// <see cref="SaShiMi.Forward"/>'s logits[:, :, t].
 /// </summary>
-public sealed class SaShiMiRecurrence : IDisposable
+public sealed class SaShiMiRecurrence : ICodeStepper
 {
     private readonly SaShiMi _model;
     private readonly DiagonalStateSpaceRecurrence[][] _ssms;                       // per stage, per block

@@ -202,43 +202,8 @@ public sealed class WaveNet : Module<Tensor, Tensor>
     /// Draws come from a private generator seeded with <paramref name="seed"/> (inverse-CDF sampling), so the result
     /// depends on the seed only, not on other work sharing libtorch's global generator.
     /// </summary>
-    public Tensor Generate(long samples, int seed = 0, double temperature = 1.0, Tensor? prime = null, long batch = 1)
-    {
-        if (samples < 0) throw new ArgumentOutOfRangeException(nameof(samples), samples, "must be ≥ 0");
-        if (temperature < 0) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "must be ≥ 0");
-        var random = new Random(seed);
-        var device = Input.Weight.Device;
-        using var noGrad = NoGrad();
-        using var scope = NewScope();
-        var history = prime is null
-            ? Tensor.Full([batch, 1], Config.Classes / 2, DType.Int64, device)
-            : (prime.Dim == 1 ? prime.Unsqueeze(0) : prime).To(device).Long();   // [batch, n]
-        if (history.Size(1) == 0) throw new ArgumentException("the prime must hold at least one code", nameof(prime));
-        using var queues = new WaveNetQueues(this, history.Size(0));
-        for (long t = 0; t < history.Size(1) - 1; t++)
-            using (NewScope()) queues.Step(history.Select(1, t));
-        var current = history.Select(1, history.Size(1) - 1);                    // [batch]
-        var result = new Tensor[samples];
-        for (long t = 0; t < samples; t++)
-        {
-            using var step = NewScope();
-            var logits = queues.Step(current);                                    // [batch, classes]
-            current = temperature == 0 ? logits.ArgMax(1) : Sample(logits / temperature, random);   // [batch]
-            result[t] = step.Keep(current);
-        }
-        return scope.Keep(samples == 0 ? Tensor.Zeros([history.Size(0), 0], DType.Int64, device) : Tensor.Stack(result, 1));
-    }
-
-    /// <summary>One draw per row of softmax(logits) [batch, classes]: the number of CDF values below u ~ U(0, 1).</summary>
-    internal static Tensor Sample(Tensor logits, Random random)
-    {
-        using var scope = NewScope();
-        var cdf = logits.Double().Softmax(1).CumSum(1);                           // [batch, classes]
-        var u = new double[logits.Size(0)];
-        for (int i = 0; i < u.Length; i++) u[i] = random.NextDouble();
-        var below = cdf < Tensor.From(u, u.Length, 1).To(logits.Device);
-        return scope.Keep(below.Sum(dim: 1).Clamp(0, logits.Size(1) - 1));
-    }
+    public Tensor Generate(long samples, int seed = 0, double temperature = 1.0, Tensor? prime = null, long batch = 1) =>
+        CodeSampler.Generate(samples, seed, temperature, prime, batch, Config.Classes, Input.Weight.Device, n => new WaveNetQueues(this, n));
 
     internal Tensor Encode(Tensor x)
     {
@@ -264,7 +229,7 @@ public sealed class WaveNet : Module<Tensor, Tensor>
 /// convolutions at the start of a sequence, so <see cref="Step"/> at time t returns <see cref="WaveNet.Forward"/>'s
 /// logits[:, :, t] for the codes stepped so far.
 /// </summary>
-public sealed class WaveNetQueues : IDisposable
+public sealed class WaveNetQueues : ICodeStepper
 {
     private readonly Ring[] _queues;                                              // per dilated convolution: its last (k−1)·d inputs
     private readonly StepConv _input, _head1, _head2;
