@@ -53,6 +53,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int rt_binary_scalar(int op, IntPtr a, int isInt, long i, double d, out IntPtr result);
     [LibraryImport(Lib)] internal static partial int rt_binary_inplace(int op, IntPtr a, IntPtr b, int alphaIsInt, long alphaI, double alphaD);
     [LibraryImport(Lib)] internal static partial int rt_binary_scalar_inplace(int op, IntPtr a, int isInt, long i, double d);
+    [LibraryImport(Lib)]
+    internal static partial int rt_adam_update(IntPtr param, IntPtr grad, IntPtr expAvg, IntPtr expAvgSq, IntPtr maxExpAvgSq, double lr,
+        double beta1, double beta2, double eps, double weightDecay, double step, int amsgrad, int maximize, int decoupled, out int fused);
 
     [LibraryImport(Lib)] internal static partial void rt_tensor_free(IntPtr t);
     [LibraryImport(Lib)] internal static partial IntPtr rt_tensor_alias(IntPtr t);
