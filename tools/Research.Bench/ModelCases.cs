@@ -30,20 +30,12 @@ public static class ModelCases
     {
         int[] w = small ? [16, 32, 32, 10] : MlpWidths;
         int batch = small ? 8 : MlpBatch;
-        // Forward: one GEMM per layer (2·batch·in·out each). Backward: every weight gradient, and the input
-        // gradient of every layer but the first (the data needs none).
-        double forward = 0, inputGrads = 0;
-        for (int l = 0; l + 1 < w.Length; l++)
-        {
-            forward += 2.0 * batch * w[l] * w[l + 1];
-            if (l > 0) inputGrads += 2.0 * batch * w[l] * w[l + 1];
-        }
         return new ModelCase("mlp", $"MLP {string.Join("-", w)} step, batch {batch}, Adam (matmul-bound)",
             () => new Sequential(("0", new Linear(w[0], w[1])), ("1", new ReLU()), ("2", new Linear(w[1], w[2])), ("3", new ReLU()), ("4", new Linear(w[2], w[3]))),
             () => new() { ["x"] = Tensor.RandN(batch, w[0]), ["y"] = Tensor.RandInt(0, w[3], [batch]) },
             (m, b) => F.CrossEntropy(((Sequential)m).Forward(b["x"]), b["y"]),
             new Dictionary<string, string> { ["linears"] = "0,2,4" },
-            Flops: 2 * forward + inputGrads);
+            Flops: SgemmPeak.StepGemmFlops(w, batch));
     }
 
     /// <summary>WaveNet (the library's default widths, 2×8 dilated layers), next-sample NLL of 256-level codes.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Research.Torch;
+using Research.Torch.NN;
 using static Research.Torch.Torch;
 
 namespace Research.Bench;
@@ -29,5 +30,53 @@ public static class SgemmPeak
             samples[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
         }
         return 2.0 * Size * Size * Size / samples.Min() / 1e9;
+    }
+
+    /// <summary>
+    /// FLOPs of the GEMMs in one training step of an MLP with <paramref name="widths"/> on <paramref name="batch"/> rows:
+    /// per layer the forward product and the weight gradient (2·batch·in·out each), and the input gradient of every
+    /// layer but the first (the data needs none).
+    /// </summary>
+    public static double StepGemmFlops(int[] widths, int batch)
+    {
+        double flops = 0;
+        for (int l = 0; l + 1 < widths.Length; l++) flops += 2.0 * batch * widths[l] * widths[l + 1] * (l > 0 ? 3 : 2);
+        return flops;
+    }
+
+    /// <summary>
+    /// GFLOP/s of the GEMMs a step of the MLP with <paramref name="widths"/> on <paramref name="batch"/> rows runs, alone and
+    /// in the step's order — per layer the forward x·Wᵀ (+ bias), the weight gradient gᵀ·x, and the input gradient g·W for
+    /// every layer but the first — median of <paramref name="repeats"/>: the rate the step would reach if nothing but its
+    /// GEMMs took time (the step's ceiling on this machine).
+    /// </summary>
+    public static double StepGemmsGflops(int[] widths, int batch, int repeats = 15)
+    {
+        using var scope = NewScope();
+        ManualSeed(0);
+        var layers = Enumerable.Range(0, widths.Length - 1).Select(l => (
+            X: Tensor.RandN(batch, widths[l]), W: Tensor.RandN(widths[l + 1], widths[l]), B: Tensor.RandN(widths[l + 1]),
+            G: Tensor.RandN(batch, widths[l + 1]))).ToArray();
+        double flops = StepGemmFlops(widths, batch);
+        void Run()
+        {
+            using var step = NewScope();
+            foreach (var (x, w, b, _) in layers) F.Linear(x, w, b);
+            for (int l = layers.Length - 1; l >= 0; l--)
+            {
+                layers[l].G.T.Matmul(layers[l].X);
+                if (l > 0) layers[l].G.Matmul(layers[l].W);
+            }
+        }
+        Run();
+        var samples = new double[repeats];
+        for (int i = 0; i < repeats; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Run();
+            samples[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+        }
+        Array.Sort(samples);
+        return flops / samples[repeats / 2] / 1e9;
     }
 }

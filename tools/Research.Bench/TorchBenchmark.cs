@@ -21,7 +21,7 @@ public static class TorchBenchmark
     public const int LossSteps = 3;
 
     /// <summary>Timed steps per model case and round (after the loss steps, which warm up).</summary>
-    public const int TimedSteps = 5;
+    public const int TimedSteps = 20;
 
     /// <summary>Largest relative difference of the twins' first losses accepted as "same".</summary>
     public const double LossTolerance = 1e-4;
@@ -51,11 +51,12 @@ public static class TorchBenchmark
             var theirsTuned = new Dictionary<string, double>();
             var ourLosses = new Dictionary<string, double[]>();
             var theirLosses = new Dictionary<string, double[]>();
-            double peak = 0;
+            double peak = 0, stepGemms = 0;
             for (int round = 0; round < rounds; round++)
             {
                 Keep(ours, MeasureOurs());
                 peak = Math.Max(peak, SgemmPeak.MeasureGflops());
+                stepGemms = Math.Max(stepGemms, SgemmPeak.StepGemmsGflops(ModelCases.MlpWidths, ModelCases.MlpBatch));
                 foreach (var c in cases)
                 {
                     var (losses, ms) = c.Train(LossSteps, TimedSteps);
@@ -88,6 +89,7 @@ public static class TorchBenchmark
                     SgemmPeakGflops = gflops is null ? null : Math.Round(peak, 2),
                     PeakFraction = gflops is { } g ? Math.Round(g / peak, 3) : null,
                     PytorchPeakFraction = flops is { } f2 ? Math.Round(f2 / theirs[kv.Key] / 1e6 / peak, 3) : null,
+                    StepGemmsPeakFraction = gflops is null ? null : Math.Round(stepGemms / peak, 3),
                     LossRelDiff = lossDiff,
                     OursLosses = a,
                     PytorchLosses = a is null ? null : theirLosses[kv.Key],
@@ -111,7 +113,8 @@ public static class TorchBenchmark
             }
             output.WriteLine($"sgemm {SgemmPeak.Size}x{SgemmPeak.Size} float32 peak (ours, {threads} threads): {peak:F1} GFLOP/s");
             foreach (var r in rows.Where(r => r.Gflops is not null))
-                output.WriteLine($"{r.Name}: {r.Gflops:F1} GFLOP/s = {r.PeakFraction:P1} of the sgemm peak (PyTorch {r.PytorchPeakFraction:P1})");
+                output.WriteLine($"{r.Name}: {r.Gflops:F1} GFLOP/s = {r.PeakFraction:P1} of the sgemm peak (PyTorch {r.PytorchPeakFraction:P1}); " +
+                    $"its GEMMs alone, same shapes and order: {stepGemms:F1} GFLOP/s = {stepGemms / peak:P1} of the peak (the step's ceiling)");
             foreach (var m in blas)
                 output.WriteLine($"matmul step in a child process, {m.Setting,-22} (BLAS threading {m.BlasThreading}): {m.StepMs,9:F3} ms, sgemm {m.SgemmGflops:F1} GFLOP/s");
             output.WriteLine($"wrote {Path.Combine(dir, "torch.json")} and blas-threading.json");
@@ -166,6 +169,9 @@ public sealed record BenchmarkRow(string Name, double OursMs, double PytorchMs, 
 
     /// <summary>PyTorch's step rate over the same peak.</summary>
     public double? PytorchPeakFraction { get; init; }
+
+    /// <summary>The step's GEMMs alone (same shapes and order) over the same peak: the most the step could reach.</summary>
+    public double? StepGemmsPeakFraction { get; init; }
 
     /// <summary>max |ours − pytorch| / |pytorch| over the first losses, for model steps.</summary>
     public double? LossRelDiff { get; init; }

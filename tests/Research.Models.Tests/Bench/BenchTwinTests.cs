@@ -54,6 +54,14 @@ public class BenchTwinTests
     }
 
     [Fact]
+    public void TheStepsGemmsAloneRunAtAPositiveRate()
+    {
+        // The ceiling the bench prints beside the matmul step: the same GEMMs (tiny widths here) timed on their own.
+        double gflops = SgemmPeak.StepGemmsGflops([16, 32, 32, 10], batch: 8, repeats: 3);
+        Assert.True(double.IsFinite(gflops) && gflops > 0, $"{gflops}");
+    }
+
+    [Fact]
     public void TheLossComparisonIsRelative()
     {
         Assert.Equal(0.5, TorchBenchmark.MaxRelativeDifference([1.0, 3.0], [1.0, 2.0]), 12);
