@@ -61,14 +61,23 @@ public sealed class PhraseCorpus
     /// <param name="nFft">FFT size of the mel analysis.</param>
     /// <param name="melBands">Mel bands.</param>
     /// <param name="wordsPerMinute">espeak-ng speaking rate.</param>
+    /// <param name="validation">
+    /// Further phrases drawn after the <paramref name="count"/> (so training and held-out phrases do not change), neither
+    /// trained on nor held out: for tuning, every word of them trained.
+    /// </param>
     public PhraseCorpus(int count, int heldOut, int seed = 0, string voice = "en", int sampleRate = 16000, int hop = 256, int nFft = 1024,
-        int melBands = 40, int wordsPerMinute = 160)
+        int melBands = 40, int wordsPerMinute = 160, int validation = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 2);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heldOut);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(heldOut, count);
+        ArgumentOutOfRangeException.ThrowIfNegative(validation);
         (SampleRate, Hop, MelBands) = (sampleRate, hop, melBands);
-        var (train, held) = Split(Draw(count, seed), heldOut);
+        var texts = Draw(count + validation, seed);
+        var (train, held) = Split(texts[..count], heldOut);
+        var validationTexts = texts[count..];
+        if (!validationTexts.SelectMany(t => t.Split(' ')).All(Words(train).Contains))
+            throw new InvalidOperationException($"a validation phrase of seed {seed} has a word no training phrase has; draw more phrases");
         using var scope = NewScope();
         using var mel = new LogMelSpectrogram(sampleRate, nFft, hop, melBands, power: 1, floor: Floor);
         SpokenPhrase Render(string text)
@@ -82,6 +91,7 @@ public sealed class PhraseCorpus
         }
         Train = train.Select(Render).ToArray();
         HeldOut = held.Select(Render).ToArray();
+        Validation = validationTexts.Select(Render).ToArray();
     }
 
     /// <summary>Sample rate of the waveforms.</summary>
@@ -98,6 +108,9 @@ public sealed class PhraseCorpus
 
     /// <summary>Held-out phrases (unseen word combinations of trained words).</summary>
     public IReadOnlyList<SpokenPhrase> HeldOut { get; }
+
+    /// <summary>Validation phrases (unseen word combinations of trained words, none of them held out); empty unless asked for.</summary>
+    public IReadOnlyList<SpokenPhrase> Validation { get; }
 
     /// <summary>Character ids of <paramref name="text"/> (lower-cased; characters outside <see cref="Alphabet"/> are an error).</summary>
     public static long[] Encode(string text) => text.ToLowerInvariant().Select(c =>
