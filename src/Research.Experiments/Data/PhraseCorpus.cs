@@ -62,8 +62,8 @@ public sealed class PhraseCorpus
     /// <param name="melBands">Mel bands.</param>
     /// <param name="wordsPerMinute">espeak-ng speaking rate.</param>
     /// <param name="validation">
-    /// Further phrases drawn after the <paramref name="count"/> (so training and held-out phrases do not change), neither
-    /// trained on nor held out: for tuning, every word of them trained.
+    /// Further phrases, neither trained on nor held out (for tuning): the next ones drawn after the <paramref name="count"/>
+    /// (so training and held-out phrases do not change) whose every word is trained.
     /// </param>
     public PhraseCorpus(int count, int heldOut, int seed = 0, string voice = "en", int sampleRate = 16000, int hop = 256, int nFft = 1024,
         int melBands = 40, int wordsPerMinute = 160, int validation = 0)
@@ -73,11 +73,13 @@ public sealed class PhraseCorpus
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(heldOut, count);
         ArgumentOutOfRangeException.ThrowIfNegative(validation);
         (SampleRate, Hop, MelBands) = (sampleRate, hop, melBands);
-        var texts = Draw(count + validation, seed);
-        var (train, held) = Split(texts[..count], heldOut);
-        var validationTexts = texts[count..];
-        if (!validationTexts.SelectMany(t => t.Split(' ')).All(Words(train).Contains))
-            throw new InvalidOperationException($"a validation phrase of seed {seed} has a word no training phrase has; draw more phrases");
+        if (count + validation > Combinations)
+            throw new ArgumentOutOfRangeException(nameof(count), count + validation, $"the grammar has {Combinations} phrases");
+        var (train, held) = Split(Draw(seed).Take(count).ToArray(), heldOut);
+        var trainedWords = Words(train);
+        var validationTexts = Draw(seed).Skip(count).Where(t => t.Split(' ').All(trainedWords.Contains)).Take(validation).ToArray();
+        if (validationTexts.Length < validation)
+            throw new InvalidOperationException($"the grammar has only {validationTexts.Length} more phrases of trained words; {validation} asked for");
         using var scope = NewScope();
         using var mel = new LogMelSpectrogram(sampleRate, nFft, hop, melBands, power: 1, floor: Floor);
         SpokenPhrase Render(string text)
@@ -149,23 +151,23 @@ public sealed class PhraseCorpus
             Place(Tensor.From(mel, b, t, m)), Place(Tensor.From(phrases.Select(p => (long)p.Frames).ToArray(), b)), Place(Tensor.From(stop, b, t)));
     }
 
-    private static string[] Draw(int count, int seed)
+    private static long Combinations =>
+        (long)s_determiners.Length * s_adjectives.Length * s_nouns.Length * s_verbs.Length * (s_adverbs.Length + 1);
+
+    /// <summary>Every phrase of the grammar once, in the seeded draw's order.</summary>
+    private static IEnumerable<string> Draw(int seed)
     {
-        long combinations = (long)s_determiners.Length * s_adjectives.Length * s_nouns.Length * s_verbs.Length * (s_adverbs.Length + 1);
-        if (count > combinations) throw new ArgumentOutOfRangeException(nameof(count), count, $"the grammar has {combinations} phrases");
         var random = new Random(seed);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var texts = new List<string>();
-        while (texts.Count < count)
+        while (seen.Count < Combinations)
         {
             string Pick(string[] words) => words[random.Next(words.Length)];
             var words = new List<string> { Pick(s_determiners), Pick(s_adjectives), Pick(s_nouns), Pick(s_verbs) };
             int adverb = random.Next(s_adverbs.Length + 1);
             if (adverb < s_adverbs.Length) words.Add(s_adverbs[adverb]);
             var text = string.Join(' ', words);
-            if (seen.Add(text)) texts.Add(text);
+            if (seen.Add(text)) yield return text;
         }
-        return texts.ToArray();
     }
 
     /// <summary>
