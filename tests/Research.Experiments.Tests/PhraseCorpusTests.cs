@@ -25,6 +25,26 @@ public class PhraseCorpusTests
     }
 
     [Fact]
+    public void ValidationPhrasesAreNewCombinationsAndLeaveTheSplitAsItWas()
+    {
+        var c = s_corpus.Value;
+        var v = new PhraseCorpus(24, 4, seed: 5, validation: 3);
+        Assert.Empty(c.Validation);
+        Assert.Equal(c.Train.Select(p => p.Text), v.Train.Select(p => p.Text));
+        Assert.Equal(c.HeldOut.Select(p => p.Text), v.HeldOut.Select(p => p.Text));
+        Assert.Equal(3, v.Validation.Count);
+        var seen = v.Train.Concat(v.HeldOut).Select(p => p.Text).ToHashSet();
+        var words = v.Train.SelectMany(p => p.Text.Split(' ')).ToHashSet();
+        Assert.Equal(3, v.Validation.Select(p => p.Text).Distinct().Count());
+        Assert.All(v.Validation, p =>
+        {
+            Assert.DoesNotContain(p.Text, seen);
+            Assert.All(p.Text.Split(' '), w => Assert.Contains(w, words));
+            Assert.Equal(PhraseCorpus.Encode(p.Text), p.Characters);
+        });
+    }
+
+    [Fact]
     public void PhrasesAreTrimmedSpeechWithOneMelFramePerHop()
     {
         var c = s_corpus.Value;
@@ -71,6 +91,7 @@ public class PhraseCorpusTests
     {
         Assert.Throws<ArgumentException>(() => PhraseCorpus.Encode("the fox!"));
         Assert.Throws<ArgumentOutOfRangeException>(() => new PhraseCorpus(10, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PhraseCorpus(10, 2, validation: -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => PhraseCorpus.Batch([]));
     }
 }

@@ -61,14 +61,25 @@ public sealed class PhraseCorpus
     /// <param name="nFft">FFT size of the mel analysis.</param>
     /// <param name="melBands">Mel bands.</param>
     /// <param name="wordsPerMinute">espeak-ng speaking rate.</param>
+    /// <param name="validation">
+    /// Further phrases, neither trained on nor held out (for tuning): the next ones drawn after the <paramref name="count"/>
+    /// (so training and held-out phrases do not change) whose every word is trained.
+    /// </param>
     public PhraseCorpus(int count, int heldOut, int seed = 0, string voice = "en", int sampleRate = 16000, int hop = 256, int nFft = 1024,
-        int melBands = 40, int wordsPerMinute = 160)
+        int melBands = 40, int wordsPerMinute = 160, int validation = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 2);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heldOut);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(heldOut, count);
+        ArgumentOutOfRangeException.ThrowIfNegative(validation);
         (SampleRate, Hop, MelBands) = (sampleRate, hop, melBands);
-        var (train, held) = Split(Draw(count, seed), heldOut);
+        if (count + validation > Combinations)
+            throw new ArgumentOutOfRangeException(nameof(count), count + validation, $"the grammar has {Combinations} phrases");
+        var (train, held) = Split(Draw(seed).Take(count).ToArray(), heldOut);
+        var trainedWords = Words(train);
+        var validationTexts = Draw(seed).Skip(count).Where(t => t.Split(' ').All(trainedWords.Contains)).Take(validation).ToArray();
+        if (validationTexts.Length < validation)
+            throw new InvalidOperationException($"the grammar has only {validationTexts.Length} more phrases of trained words; {validation} asked for");
         using var scope = NewScope();
         using var mel = new LogMelSpectrogram(sampleRate, nFft, hop, melBands, power: 1, floor: Floor);
         SpokenPhrase Render(string text)
@@ -82,6 +93,7 @@ public sealed class PhraseCorpus
         }
         Train = train.Select(Render).ToArray();
         HeldOut = held.Select(Render).ToArray();
+        Validation = validationTexts.Select(Render).ToArray();
     }
 
     /// <summary>Sample rate of the waveforms.</summary>
@@ -98,6 +110,9 @@ public sealed class PhraseCorpus
 
     /// <summary>Held-out phrases (unseen word combinations of trained words).</summary>
     public IReadOnlyList<SpokenPhrase> HeldOut { get; }
+
+    /// <summary>Validation phrases (unseen word combinations of trained words, none of them held out); empty unless asked for.</summary>
+    public IReadOnlyList<SpokenPhrase> Validation { get; }
 
     /// <summary>Character ids of <paramref name="text"/> (lower-cased; characters outside <see cref="Alphabet"/> are an error).</summary>
     public static long[] Encode(string text) => text.ToLowerInvariant().Select(c =>
@@ -136,23 +151,23 @@ public sealed class PhraseCorpus
             Place(Tensor.From(mel, b, t, m)), Place(Tensor.From(phrases.Select(p => (long)p.Frames).ToArray(), b)), Place(Tensor.From(stop, b, t)));
     }
 
-    private static string[] Draw(int count, int seed)
+    private static long Combinations =>
+        (long)s_determiners.Length * s_adjectives.Length * s_nouns.Length * s_verbs.Length * (s_adverbs.Length + 1);
+
+    /// <summary>Every phrase of the grammar once, in the seeded draw's order.</summary>
+    private static IEnumerable<string> Draw(int seed)
     {
-        long combinations = (long)s_determiners.Length * s_adjectives.Length * s_nouns.Length * s_verbs.Length * (s_adverbs.Length + 1);
-        if (count > combinations) throw new ArgumentOutOfRangeException(nameof(count), count, $"the grammar has {combinations} phrases");
         var random = new Random(seed);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var texts = new List<string>();
-        while (texts.Count < count)
+        while (seen.Count < Combinations)
         {
             string Pick(string[] words) => words[random.Next(words.Length)];
             var words = new List<string> { Pick(s_determiners), Pick(s_adjectives), Pick(s_nouns), Pick(s_verbs) };
             int adverb = random.Next(s_adverbs.Length + 1);
             if (adverb < s_adverbs.Length) words.Add(s_adverbs[adverb]);
             var text = string.Join(' ', words);
-            if (seen.Add(text)) texts.Add(text);
+            if (seen.Add(text)) yield return text;
         }
-        return texts.ToArray();
     }
 
     /// <summary>

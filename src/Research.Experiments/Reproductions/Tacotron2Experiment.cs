@@ -11,17 +11,18 @@ namespace Research.Experiments.Reproductions;
 
 /// <summary>The sizes of the Tacotron 2 experiment at one scale.</summary>
 /// <param name="Phrases">espeak-ng phrases in all.</param>
-/// <param name="HeldOut">Held-out phrases (unseen word combinations).</param>
-/// <param name="Seeds">Seeds (initialisation, pre-net dropout and batch order).</param>
+/// <param name="HeldOut">Held-out phrases (unseen word combinations): the test set of the claim.</param>
+/// <param name="Validation">Further phrases (unseen word combinations, none held out) whose teacher-forced loss picks the learning rates.</param>
+/// <param name="Seeds">Seeds (initialisation, pre-net dropout and batch order); the learning rate is tuned on the first.</param>
 /// <param name="Steps">Adam steps of each model.</param>
 /// <param name="Batch">Phrases per step.</param>
 /// <param name="EvalEvery">Steps between held-out evaluations (and alignment snapshots).</param>
-/// <param name="LearningRate">Adam's learning rate, the same for both attentions (not tuned for either).</param>
+/// <param name="LearningRates">Adam learning rates swept for both attentions on the first seed; each is then trained at its own best.</param>
 /// <param name="CheckClaim">Whether the full claim is checked (not at smoke scale).</param>
 /// <param name="Model">The model's sizes (the content-based control sets Location = false).</param>
 /// <param name="MelBands">Mel bands of the corpus.</param>
-public sealed record Tacotron2Settings(int Phrases, int HeldOut, int Seeds, int Steps, int Batch, int EvalEvery, double LearningRate, bool CheckClaim,
-    Tacotron2Config Model, int MelBands = 40)
+public sealed record Tacotron2Settings(int Phrases, int HeldOut, int Validation, int Seeds, int Steps, int Batch, int EvalEvery,
+    double[] LearningRates, bool CheckClaim, Tacotron2Config Model, int MelBands = 40)
 {
     /// <summary>Diagonality: the held-out teacher-forced guided-attention cost at most this …</summary>
     public const double GuidedThreshold = 0.2;
@@ -39,33 +40,37 @@ public sealed record Tacotron2Settings(int Phrases, int HeldOut, int Seeds, int 
     public const int SampleRate = 16000, Hop = 256, NFft = 1024;
 
     /// <summary>
-    /// Smoke: 24 phrases, 1 seed, 8 steps of 4 (the teacher-forced loss must fall and the scores be valid). cpu: 240 phrases (16
-    /// held out), 3 seeds (trained in parallel threads), 500 steps of 12, r = 4, ≈ 0.34 M parameters. gpu (not run): 2000 phrases, 80 bands, r = 2, paper-like
-    /// widths (256 encoder, 2 × 256 pre-net, 512 LSTMs, attention 128 with 32 filters of kernel 31), 20 000 steps of 32.
+    /// Smoke: 24 phrases, 1 seed, 8 steps of 4 at lr 2e-3, no sweep (the teacher-forced loss must fall and the scores be valid).
+    /// cpu: 240 phrases (16 held out) and 16 validation phrases, 3 seeds, 500 steps of 12, lr swept over {1e-3, 2e-3, 5e-3},
+    /// r = 4, ≈ 0.34 M parameters; every (model, lr) of a seed trains in its own thread. gpu (not run): 2000 phrases, 80 bands,
+    /// r = 2, paper-like widths (256 encoder, 2 × 256 pre-net, 512 LSTMs, attention 128 with 32 filters of kernel 31),
+    /// 20 000 steps of 32, lr swept over {5e-4, 1e-3, 2e-3}.
     /// </summary>
     public static Tacotron2Settings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(24, 4, 1, 8, 4, 4, 2e-3, CheckClaim: false, new Tacotron2Config()),
-        Scale.Cpu => new(240, 16, 3, 500, 12, 50, 2e-3, CheckClaim: true, new Tacotron2Config()),
-        _ => new(2000, 64, 3, 20000, 32, 500, 1e-3, CheckClaim: true, new Tacotron2Config(MelBands: 80, FramesPerStep: 2, Embedding: 256,
+        Scale.Smoke => new(24, 4, 0, 1, 8, 4, 4, [2e-3], CheckClaim: false, new Tacotron2Config()),
+        Scale.Cpu => new(240, 16, 16, 3, 500, 12, 50, [1e-3, 2e-3, 5e-3], CheckClaim: true, new Tacotron2Config()),
+        _ => new(2000, 64, 64, 3, 20000, 32, 500, [5e-4, 1e-3, 2e-3], CheckClaim: true, new Tacotron2Config(MelBands: 80, FramesPerStep: 2, Embedding: 256,
             EncoderConvolutions: 3, EncoderWidth: 256, PreNet: 256, AttentionRnn: 512, DecoderRnn: 512, Attention: 128, LocationFilters: 32,
             LocationKernel: 31, PostNetChannels: 256, PostNetLayers: 5), MelBands: 80),
     };
 }
 
-/// <summary>The attention of the fixed held-out phrase at one evaluation: weights [decoder step][character].</summary>
-public sealed record AlignmentSnapshot(string Model, int Seed, long Step, double[][] Weights, string Text);
+/// <summary>The attention of the fixed held-out phrase at one evaluation of a model trained at one learning rate: weights [decoder step][character].</summary>
+public sealed record AlignmentSnapshot(string Model, double LearningRate, int Seed, long Step, double[][] Weights, string Text);
 
 /// <summary>One held-out evaluation: alignment scores (teacher-forced and free-running) and log-mel L1 in nats.</summary>
 public sealed record Tacotron2Evaluation(long Step, double Guided, double Focus, double TeacherForcedL1, double FreeGuided, double FreeFocus,
     double FreeRunningL1);
 
 /// <summary>
-/// What the Tacotron 2 experiment measured: per model the final held-out scores over seeds, the steps to diagonality,
-/// seed 0's evaluation curves and alignment snapshots, the mean-frame baseline, and seed 0's mels and audio of the fixed
-/// held-out phrase (target speech, Griffin-Lim of the target mel and of the location model's free-running mel).
+/// What the Tacotron 2 experiment measured: per model the chosen learning rate and the first seed's validation loss at every
+/// rate swept, then at the chosen rates the final held-out scores over seeds, the steps to diagonality, seed 0's evaluation
+/// curves and alignment snapshots, the mean-frame baseline, and seed 0's mels and audio of the fixed held-out phrase (target
+/// speech, Griffin-Lim of the target mel and of the location model's free-running mel).
 /// </summary>
-public sealed record Tacotron2Outcome(IReadOnlyDictionary<string, SeedSummary> Guided, IReadOnlyDictionary<string, SeedSummary> Focus,
+public sealed record Tacotron2Outcome(IReadOnlyDictionary<string, double> Chosen, IReadOnlyDictionary<string, IReadOnlyDictionary<double, double>> Sweep,
+    IReadOnlyDictionary<string, SeedSummary> Guided, IReadOnlyDictionary<string, SeedSummary> Focus,
     IReadOnlyDictionary<string, SeedSummary> TeacherForcedL1, IReadOnlyDictionary<string, SeedSummary> FreeRunningL1,
     IReadOnlyDictionary<string, SeedSummary> FreeGuided, IReadOnlyDictionary<string, SeedSummary> StepsToDiagonal,
     IReadOnlyDictionary<string, Tacotron2Evaluation[]> Curves, IReadOnlyList<AlignmentSnapshot> Snapshots, double MeanFrameL1,
@@ -75,19 +80,21 @@ public sealed record Tacotron2Outcome(IReadOnlyDictionary<string, SeedSummary> G
 /// <summary>
 /// Shen et al. (2018), "Natural TTS Synthesis by Conditioning WaveNet on Mel Spectrogram Predictions" — the experiment of
 /// notebooks/audio/tacotron2.ipynb. A toy Tacotron 2 (<see cref="Tacotron2"/>) with location-sensitive attention and the same
-/// model with content-based attention (no location term) train side by side, teacher-forced, on the same batches of
-/// espeak-ng phrases (<see cref="PhraseCorpus"/>, one voice, 40 log-mel bands, standardised), same steps and learning rate.
-/// Held-out phrases are unseen word combinations. Loss: MSE of the mel before and after the post-net plus the stop-token BCE,
-/// on valid frames. Metrics: <c>seed{n}/{model}/loss</c>, <c>…/heldout_guided</c>, <c>…/heldout_focus</c>,
-/// <c>…/heldout_l1</c>, <c>…/heldout_free_l1</c>. <see cref="OnAlignment"/> sees every alignment snapshot of seed 0 as it is
-/// taken (the notebook's live view).
+/// model with content-based attention (no location term) train teacher-forced on the same batches of espeak-ng phrases
+/// (<see cref="PhraseCorpus"/>, one voice, 40 log-mel bands, standardised), with the same steps and the same learning-rate
+/// sweep: on the first seed each attention trains at every rate and keeps the one with the lowest teacher-forced loss on the
+/// validation phrases; the other seeds train each at its chosen rate. Held-out phrases (the test set) are unseen word
+/// combinations and play no part in the choice. Loss: MSE of the mel before and after the post-net plus the stop-token BCE,
+/// on valid frames. Metrics: <c>seed{n}/{model@lr}/loss</c>, <c>…/heldout_guided</c>, <c>…/heldout_focus</c>,
+/// <c>…/heldout_l1</c>, <c>…/heldout_free_l1</c>, <c>…/validation_loss</c>. <see cref="OnAlignment"/> sees every alignment
+/// snapshot of seed 0 (every rate swept) as it is taken (the notebook's live view).
 /// </summary>
 public sealed class Tacotron2Experiment : IExperiment
 {
     /// <summary>The two attentions, with their metric names.</summary>
     public static readonly (string Name, bool Location)[] Models = [("location", true), ("content", false)];
 
-    /// <summary>Called with each alignment snapshot of seed 0 as it is taken (both models).</summary>
+    /// <summary>Called with each alignment snapshot of seed 0 as it is taken (both models, every learning rate; from several threads).</summary>
     public Action<AlignmentSnapshot>? OnAlignment { get; init; }
 
     /// <inheritdoc />
@@ -108,7 +115,7 @@ public sealed class Tacotron2Experiment : IExperiment
         $"with location-sensitive attention the attention on held-out phrases becomes diagonal (teacher-forced guided-attention cost ≤ {Tacotron2Settings.GuidedThreshold} ") +
         string.Create(CultureInfo.InvariantCulture, $"and focus ≥ {Tacotron2Settings.FocusThreshold}) and the held-out log-mel L1 is ≤ {Tacotron2Settings.TeacherForcedRatio}× ") +
         string.Create(CultureInfo.InvariantCulture, $"(teacher-forced) and ≤ {Tacotron2Settings.FreeRunningRatio}× (free-running) the mean-frame predictor's, mean and every one of 3 seeds; ") +
-        "against content-based attention (same model without the location term, same steps, batches and learning rate) it reaches that diagonality " +
+        "against content-based attention (same model without the location term, same steps, batches and learning-rate sweep) it reaches that diagonality " +
         "in fewer steps and has a lower held-out free-running L1, on average and in ≥ 2 of 3 seeds (smoke: the training loss falls, scores are valid)";
 
     /// <summary>A model of the experiment's shape.</summary>
@@ -117,7 +124,8 @@ public sealed class Tacotron2Experiment : IExperiment
 
     /// <summary>The corpus of a scale (rendered once per machine, then cached).</summary>
     public static PhraseCorpus Corpus(Tacotron2Settings s) =>
-        new(s.Phrases, s.HeldOut, seed: 0, sampleRate: Tacotron2Settings.SampleRate, hop: Tacotron2Settings.Hop, nFft: Tacotron2Settings.NFft, melBands: s.MelBands);
+        new(s.Phrases, s.HeldOut, seed: 0, sampleRate: Tacotron2Settings.SampleRate, hop: Tacotron2Settings.Hop, nFft: Tacotron2Settings.NFft, melBands: s.MelBands,
+            validation: s.Validation);
 
     /// <summary>The training loss on a standardised batch: MSE of the mel before and after the post-net plus the stop BCE, on valid frames and steps.</summary>
     public static Tensor Loss(Tacotron2 model, PhraseBatch batch, Tensor mel)
@@ -151,8 +159,8 @@ public sealed class Tacotron2Experiment : IExperiment
         var parameters = Models.ToDictionary(m => m.Name, m => { using var model = Create(s, m.Location); return model.ParameterCount(); });
         context.Run.AddHyperparameters(new
         {
-            phrases = s.Phrases, held_out = s.HeldOut, seeds = s.Seeds, steps = s.Steps, batch = s.Batch, eval_every = s.EvalEvery,
-            learning_rate = s.LearningRate, frames_per_step = s.Model.FramesPerStep, mel_bands = s.MelBands,
+            phrases = s.Phrases, held_out = s.HeldOut, validation = s.Validation, seeds = s.Seeds, steps = s.Steps, batch = s.Batch, eval_every = s.EvalEvery,
+            learning_rates = string.Join(",", s.LearningRates.Select(lr => lr.ToString(CultureInfo.InvariantCulture))), frames_per_step = s.Model.FramesPerStep, mel_bands = s.MelBands,
             location_parameters = parameters["location"], content_parameters = parameters["content"],
         });
         context.Run.Log($"{corpus.Train.Count} training and {corpus.HeldOut.Count} held-out phrases; log-mel mean {mean:F3}, std {std:F3}; " +
@@ -161,21 +169,44 @@ public sealed class Tacotron2Experiment : IExperiment
         using var held = PhraseCorpus.Batch(corpus.HeldOut, device);
         using var heldMel = ((held.Mel - mean) / std).DetachFromScope();
 
-        var runs = new SeedRun[seeds.Count];
+        using var validation = s.Validation > 0 ? PhraseCorpus.Batch(corpus.Validation, device) : null;
+        using var validationMel = validation is null ? null : ((validation.Mel - mean) / std).DetachFromScope();
+        var names = Models.Select(m => m.Name).ToArray();
         var gate = new object();
-        Parallel.For(0, seeds.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Min(seeds.Count, 3) }, k =>
+        ConfigRun[] TrainAll((int Seed, int Model, double LearningRate)[] jobs)
         {
-            using var perThread = ThreadLimit.ForSmallModels();
-            runs[k] = TrainSeed(context, s, corpus, held, heldMel, mean, std, k, seeds[k], gate, k == 0 ? OnAlignment : null);
-        });
-        var curves = Models.ToDictionary(m => m.Name, m => runs.Select(r => r.Curves[m.Name]).ToList());
-        var snapshots = runs[0].Snapshots;
-        var (tfMel, frMel) = (runs[0].TeacherForcedMel, runs[0].FreeRunningMel);
+            var done = new ConfigRun[jobs.Length];
+            Parallel.For(0, jobs.Length, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, jobs.Length) }, i =>
+            {
+                using var perThread = ThreadLimit.ForSmallModels();
+                var (k, m, lr) = jobs[i];
+                done[i] = TrainConfig(context, s, corpus, held, heldMel, validation, validationMel, mean, std, k, seeds[k], m, lr, gate,
+                    k == 0 ? OnAlignment : null);
+            });
+            return done;
+        }
+
+        // The sweep: seed 0, both attentions at every rate; each keeps the rate of lowest validation loss.
+        var sweepRuns = TrainAll([.. Models.SelectMany((_, m) => s.LearningRates.Select(lr => (0, m, lr)))]);
+        var sweep = names.ToDictionary(n => n, n => (IReadOnlyDictionary<double, double>)sweepRuns.Where(r => r.Model == n)
+            .ToDictionary(r => r.LearningRate, r => r.ValidationLoss));
+        var chosen = names.ToDictionary(n => n, n => sweep[n].Where(kv => double.IsFinite(kv.Value)).ToArray() is { Length: > 0 } scored
+            ? scored.MinBy(kv => kv.Value).Key : s.LearningRates[0]);
+        foreach (var n in names)
+        {
+            var tried = string.Join(", ", sweep[n].Select(kv => string.Create(CultureInfo.InvariantCulture, $"lr {kv.Key:G3} {kv.Value:F4}")));
+            context.Run.Log(string.Create(CultureInfo.InvariantCulture, $"{n}: validation loss after {s.Steps} steps, seed 0: {tried}; chosen lr {chosen[n]:G3}"));
+        }
+        var later = TrainAll([.. Enumerable.Range(1, seeds.Count - 1).SelectMany(k => Models.Select((x, m) => (k, m, chosen[x.Name])))]);
+        var runs = Enumerable.Range(0, seeds.Count).Select(k => names.ToDictionary(n => n, n =>
+            (k == 0 ? sweepRuns : later).Single(r => r.Seed == k && r.Model == n && r.LearningRate == chosen[n]))).ToArray();
+        var curves = names.ToDictionary(n => n, n => runs.Select(r => r[n].Curve).ToList());
+        var snapshots = names.SelectMany(n => runs[0][n].Snapshots).OrderBy(a => a.Step).ThenBy(a => Array.IndexOf(names, a.Model)).ToList();
+        var (tfMel, frMel) = (runs[0]["location"].TeacherForcedMel!, runs[0]["location"].FreeRunningMel!);
         var check = new ClaimCheck();
         SeedSummary Final(string model, Func<Tacotron2Evaluation, double> pick) => new(curves[model].Select(c => pick(c[^1])));
         double Reached(Tacotron2Evaluation[] c) => c.FirstOrDefault(e => e.Guided <= Tacotron2Settings.GuidedThreshold && e.Focus >= Tacotron2Settings.FocusThreshold)
             ?.Step ?? s.Steps + s.EvalEvery;
-        var names = Models.Select(m => m.Name).ToArray();
         var guided = names.ToDictionary(n => n, n => Final(n, e => e.Guided));
         var focus = names.ToDictionary(n => n, n => Final(n, e => e.Focus));
         var tfL1 = names.ToDictionary(n => n, n => Final(n, e => e.TeacherForcedL1));
@@ -197,7 +228,7 @@ public sealed class Tacotron2Experiment : IExperiment
         else
         {
             foreach (var n in names)
-                check.AtMost($"{n}: final / first training loss", runs[0].FinalLoss[n] / runs[0].InitialLoss[n], 0.95, "F3");
+                check.AtMost($"{n}: final / first training loss", runs[0][n].FinalLoss / runs[0][n].InitialLoss, 0.95, "F3");
             check.That("alignment scores are valid (guided cost and focus in [0, 1])", names.All(n => curves[n].All(c => c.All(e =>
                 e.Guided is >= 0 and <= 1 && e.Focus is >= 0 and <= 1))), string.Join(", ", names.Select(n => $"{n} guided {guided[n].Mean:F3}, focus {focus[n].Mean:F3}")));
         }
@@ -224,50 +255,54 @@ public sealed class Tacotron2Experiment : IExperiment
             metrics[$"{n}_free_guided"] = frGuided[n].Mean;
             metrics[$"{n}_steps_to_diagonal"] = reached[n].Mean;
             metrics[$"{n}_parameters"] = parameters[n];
+            metrics[$"{n}_learning_rate"] = chosen[n];
+            foreach (var (lr, loss) in sweep[n]) metrics[string.Create(CultureInfo.InvariantCulture, $"{n}_validation_loss@{lr:G3}")] = loss;
         }
-        var outcome = new Tacotron2Outcome(guided, focus, tfL1, frL1, frGuided, reached, curves.ToDictionary(kv => kv.Key, kv => kv.Value[0]),
+        var outcome = new Tacotron2Outcome(chosen, sweep, guided, focus, tfL1, frL1, frGuided, reached, curves.ToDictionary(kv => kv.Key, kv => kv.Value[0]),
             snapshots, meanFrameL1, parameters, shown.Text, targetMel, tfMel, frMel, shown.Wave, GriffinLimOf(targetMel), GriffinLimOf(frMel),
             Tacotron2Settings.SampleRate, clock.Elapsed.TotalSeconds);
         return check.Result(metrics, outcome: outcome);
     }
 
-    private sealed record SeedRun(Dictionary<string, Tacotron2Evaluation[]> Curves, List<AlignmentSnapshot> Snapshots, double[][] TeacherForcedMel,
-        double[][] FreeRunningMel, Dictionary<string, double> InitialLoss, Dictionary<string, double> FinalLoss);
+    private sealed record ConfigRun(int Seed, string Model, double LearningRate, Tacotron2Evaluation[] Curve, List<AlignmentSnapshot> Snapshots,
+        double InitialLoss, double FinalLoss, double ValidationLoss, double[][]? TeacherForcedMel, double[][]? FreeRunningMel);
 
     /// <summary>
-    /// One seed: both models (initialised under <paramref name="gate"/>, since libtorch's generator is global) train side by side
-    /// on the same batches; held-out evaluations every <see cref="Tacotron2Settings.EvalEvery"/> steps; the first held-out
-    /// phrase's mels at the end.
+    /// One attention (<paramref name="m"/> of <see cref="Models"/>) at one learning rate and seed: initialised under
+    /// <paramref name="gate"/> (libtorch's generator is global; the same initialisation at every rate), trained on the seed's
+    /// batches (the same for every model and rate); held-out evaluations every <see cref="Tacotron2Settings.EvalEvery"/> steps;
+    /// at the end the teacher-forced loss on the validation phrases (NaN without them) and, for the location model, the first
+    /// held-out phrase's mels.
     /// </summary>
-    private static SeedRun TrainSeed(ExperimentContext context, Tacotron2Settings s, PhraseCorpus corpus, PhraseBatch held, Tensor heldMel,
-        double mean, double std, int k, ulong seed, object gate, Action<AlignmentSnapshot>? onAlignment)
+    private static ConfigRun TrainConfig(ExperimentContext context, Tacotron2Settings s, PhraseCorpus corpus, PhraseBatch held, Tensor heldMel,
+        PhraseBatch? validation, Tensor? validationMel, double mean, double std, int k, ulong seed, int m, double lr, object gate,
+        Action<AlignmentSnapshot>? onAlignment)
     {
-        Tacotron2[] models;
+        var (name, location) = Models[m];
+        Tacotron2 model;
         lock (gate)
         {
             ManualSeed(seed);
-            models = Models.Select(m => Create(s, m.Location, context.Device)).ToArray();
+            model = Create(s, location, context.Device);
         }
-        var optimizers = models.Select(m => new Adam(m.Parameters(), lr: s.LearningRate)).ToArray();
-        var evaluations = Models.Select(_ => new List<Tacotron2Evaluation>()).ToArray();
+        using var owned = model;
+        var optimizer = new Adam(model.Parameters(), lr: lr);
+        var evaluations = new List<Tacotron2Evaluation>();
         var snapshots = new List<AlignmentSnapshot>();
-        var (initialLoss, finalLoss) = (new Dictionary<string, double>(), new Dictionary<string, double>());
+        double initialLoss = double.NaN, finalLoss = double.NaN;
         var random = new Random((int)(seed % int.MaxValue));
+        string prefix = $"seed{k}/{SideBySideTraining.ConfigName(name, lr)}";
         void Evaluate(long step)
         {
-            for (int j = 0; j < models.Length; j++)
-            {
-                var (e, alignment) = Evaluation(models[j], held, heldMel, mean, std, step);
-                evaluations[j].Add(e);
-                string prefix = $"seed{k}/{Models[j].Name}";
-                context.Run.Record(step, $"{prefix}/heldout_guided", e.Guided);
-                context.Run.Record(step, $"{prefix}/heldout_focus", e.Focus);
-                context.Run.Record(step, $"{prefix}/heldout_l1", e.TeacherForcedL1);
-                context.Run.Record(step, $"{prefix}/heldout_free_l1", e.FreeRunningL1);
-                var snapshot = new AlignmentSnapshot(Models[j].Name, k, step, alignment, corpus.HeldOut[0].Text);
-                snapshots.Add(snapshot);
-                onAlignment?.Invoke(snapshot);
-            }
+            var (e, alignment) = Evaluation(model, held, heldMel, mean, std, step);
+            evaluations.Add(e);
+            context.Run.Record(step, $"{prefix}/heldout_guided", e.Guided);
+            context.Run.Record(step, $"{prefix}/heldout_focus", e.Focus);
+            context.Run.Record(step, $"{prefix}/heldout_l1", e.TeacherForcedL1);
+            context.Run.Record(step, $"{prefix}/heldout_free_l1", e.FreeRunningL1);
+            var snapshot = new AlignmentSnapshot(name, lr, k, step, alignment, corpus.HeldOut[0].Text);
+            snapshots.Add(snapshot);
+            onAlignment?.Invoke(snapshot);
         }
         Evaluate(0);
         for (int step = 1; step <= s.Steps; step++)
@@ -276,37 +311,39 @@ public sealed class Tacotron2Experiment : IExperiment
             var phrases = Enumerable.Range(0, s.Batch).Select(_ => corpus.Train[random.Next(corpus.Train.Count)]).ToArray();
             using var batch = PhraseCorpus.Batch(phrases, context.Device);
             using var scope = NewScope();
-            var mel = (batch.Mel - mean) / std;
-            for (int j = 0; j < models.Length; j++)
-            {
-                using var stepScope = NewScope();
-                var loss = Loss(models[j], batch, mel);
-                optimizers[j].ZeroGrad();
-                loss.Backward();
-                GradClip.ClipGradNorm(models[j].Parameters(), 1.0);
-                optimizers[j].Step();
-                double value = loss.Item<float>();
-                if (step == 1) initialLoss[Models[j].Name] = value;
-                if (step == s.Steps) finalLoss[Models[j].Name] = value;
-                if (step % 5 == 0 || step == 1) context.Run.Record(step, $"seed{k}/{Models[j].Name}/loss", value);
-            }
+            var loss = Loss(model, batch, (batch.Mel - mean) / std);
+            optimizer.ZeroGrad();
+            loss.Backward();
+            GradClip.ClipGradNorm(model.Parameters(), 1.0);
+            optimizer.Step();
+            double value = loss.Item<float>();
+            if (step == 1) initialLoss = value;
+            if (step == s.Steps) finalLoss = value;
+            if (step % 5 == 0 || step == 1) context.Run.Record(step, $"{prefix}/loss", value);
             if (step % s.EvalEvery == 0 || step == s.Steps) Evaluate(step);
         }
-        double[][] tfMel, frMel;
+        double validationLoss = double.NaN;
+        double[][]? tfMel = null, frMel = null;
         using (var scope = NewScope())
         using (NoGrad())
         {
-            using var phrase = PhraseCorpus.Batch([corpus.HeldOut[0]], context.Device);
-            var mel = (phrase.Mel - mean) / std;
-            int r = s.Model.FramesPerStep;
-            var tf = models[0].Forward(phrase.Text, phrase.TextLengths, mel);
-            var fr = models[0].Generate(phrase.Text, phrase.TextLengths, (mel.Size(1) + r - 1) / r);
-            tfMel = Frames(tf.PostMel.Narrow(1, 0, mel.Size(1)) * std + mean);
-            frMel = Frames(fr.PostMel.Narrow(1, 0, mel.Size(1)) * std + mean);
+            if (validation is not null && validationMel is not null)
+            {
+                validationLoss = Loss(model, validation, validationMel).Item<float>();
+                context.Run.Record(s.Steps, $"{prefix}/validation_loss", validationLoss);
+            }
+            if (location)
+            {
+                using var phrase = PhraseCorpus.Batch([corpus.HeldOut[0]], context.Device);
+                var mel = (phrase.Mel - mean) / std;
+                int r = s.Model.FramesPerStep;
+                var tf = model.Forward(phrase.Text, phrase.TextLengths, mel);
+                var fr = model.Generate(phrase.Text, phrase.TextLengths, (mel.Size(1) + r - 1) / r);
+                tfMel = Frames(tf.PostMel.Narrow(1, 0, mel.Size(1)) * std + mean);
+                frMel = Frames(fr.PostMel.Narrow(1, 0, mel.Size(1)) * std + mean);
+            }
         }
-        foreach (var m in models) m.Dispose();
-        return new SeedRun(Models.ToDictionary(m => m.Name, m => evaluations[Array.FindIndex(Models, x => x.Name == m.Name)].ToArray()), snapshots,
-            tfMel, frMel, initialLoss, finalLoss);
+        return new ConfigRun(k, name, lr, [.. evaluations], snapshots, initialLoss, finalLoss, validationLoss, tfMel, frMel);
     }
 
     /// <summary>Mean absolute log-mel error (nats) of predicting every held-out frame by the mean training frame.</summary>

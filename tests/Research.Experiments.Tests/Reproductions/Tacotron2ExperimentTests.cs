@@ -29,6 +29,17 @@ public class Tacotron2ExperimentTests
     }
 
     [Fact]
+    public void ClaimScalesSweepTheLearningRateOnValidationPhrases()
+    {
+        foreach (var scale in new[] { Scale.Cpu, Scale.Gpu })
+        {
+            var s = Tacotron2Settings.For(scale);
+            Assert.True(s.LearningRates.Length >= 3 && s.LearningRates.Distinct().Count() == s.LearningRates.Length, $"{scale}");
+            Assert.True(s.Validation > 0, $"{scale}");
+        }
+    }
+
+    [Fact]
     public void StepLengthsRoundUpToWholeDecoderSteps()
     {
         using var scope = NewScope();
@@ -51,6 +62,9 @@ public class Tacotron2ExperimentTests
             Assert.Equal(o.TargetMel.Length, o.FreeRunningMel.Length);
             Assert.Equal(o.TargetWave.Length, o.GriffinLimFreeRunning.Length);
             Assert.Contains(o.Snapshots, a => a.Model == "content");
+            var smoke = Tacotron2Settings.For(Scale.Smoke).LearningRates.Single();
+            Assert.All(o.Chosen.Values, lr => Assert.Equal(smoke, lr));
+            Assert.All(o.Snapshots, a => Assert.Equal(smoke, a.LearningRate));
         }
         finally
         {
