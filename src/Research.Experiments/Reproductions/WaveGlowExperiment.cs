@@ -394,6 +394,22 @@ public sealed class WaveGlowExperiment : IExperiment
         return (names, pitches, audio);
     }
 
+    /// <summary>
+    /// Validation notes (for choosing learning rates, never the claim): <paramref name="count"/> random pitches more than half a semitone
+    /// from every held-out pitch, random timbres, as long as the held-out notes and with the same noise floor.
+    /// </summary>
+    public static float[][] ValidationNotes(WaveGlowSettings s, int count, double[] heldOutPitches)
+    {
+        var random = new Random(s.DataSeed + 2);
+        int length = (int)(s.HeldOutSeconds * s.SampleRate) / s.Model.Hop * s.Model.Hop;
+        return [.. Enumerable.Range(0, count).Select(_ =>
+        {
+            double pitch = HarmonicNotes.RandomPitch(random, s.LowestPitch, s.HighestPitch, heldOutPitches, 0.5);
+            var note = HarmonicNotes.Note(pitch, Timbre.Random(random), length / (double)s.SampleRate, s.SampleRate);
+            return note.Samples.Take(length).Select(v => (float)(v + WaveGlowSettings.Dither * Gaussian(random))).ToArray();
+        })];
+    }
+
     /// <summary>Mean and standard deviation of the log-mel of a fixed batch of training notes (the network's input is standardised).</summary>
     public static (double Mean, double Std) MelStatistics(WaveGlowSettings s, LogMelSpectrogram transform, double[] avoid)
     {
