@@ -17,12 +17,14 @@ public class DcttsExperimentTests
     }
 
     [Fact]
-    public void EveryVariantGetsTheSameBudgetAndCpuHasThreeSeeds()
+    public void FullScalesSweepTheLearningRateOnValidationPhrasesOverFiveSeeds()
     {
         foreach (var scale in new[] { Scale.Cpu, Scale.Gpu })
         {
             var s = DcttsSettings.For(scale);
-            Assert.True(s.Seeds >= 3 && s.FullClaim && s.Steps % s.EvalEvery == 0, $"{scale}");
+            Assert.True(s.Seeds >= 5 && s.FullClaim && s.Steps % s.EvalEvery == 0, $"{scale}");
+            Assert.True(s.LearningRates.Length >= 3 && s.LearningRates.Distinct().Count() == s.LearningRates.Length, $"{scale}");
+            Assert.True(s.Validation > 0, $"{scale}: the sweep must be chosen on validation phrases, not the test phrases");
         }
         Assert.Equal(["guided", "unguided", "shuffled"], DcttsExperiment.Variants);
     }
@@ -66,5 +68,6 @@ public class DcttsExperimentTests
         Assert.Equal(o.Text.Length, o.Snapshots["guided"][0].Length);
         Assert.True(o.Waves["guided, free-running"].Length >= o.SampleRate, "the players need ≥ 1 s");
         Assert.True(o.Parameters > 0);
+        Assert.All(DcttsExperiment.Variants, v => Assert.Equal(o.Settings.LearningRates[0], o.Tuning.Chosen[v]));
     }
 }
