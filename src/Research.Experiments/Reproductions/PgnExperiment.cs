@@ -11,7 +11,7 @@ namespace Research.Experiments.Reproductions;
 /// <summary>The sizes of the PGN experiment at one scale.</summary>
 /// <param name="Seeds">Seeds of the comparison (the learning rate is tuned on the first).</param>
 /// <param name="Steps">Adam steps of every forecaster.</param>
-/// <param name="LearningRates">The sweep both models get.</param>
+/// <param name="LearningRates">The sweep every model gets.</param>
 /// <param name="TimingRounds">Alternating timed rounds (median) of one training step of each model.</param>
 /// <param name="CheckClaim">Whether the accuracy and speed conditions are checked (not at smoke scale).</param>
 public sealed record PgnSettings(int Seeds, int Steps, double[] LearningRates, int TimingRounds, bool CheckClaim)
@@ -22,11 +22,18 @@ public sealed record PgnSettings(int Seeds, int Steps, double[] LearningRates, i
     /// <summary>Windows per training step.</summary>
     public const int Batch = 32;
 
-    /// <summary>PGN width; the GRU's width is chosen to match the parameters (<see cref="PgnExperiment.GruWidth"/>).</summary>
+    /// <summary>PGN width; the GRU's width is chosen to match the parameters (<see cref="PgnExperiment.WidthMatching"/>).</summary>
     public const int PgnWidth = 32;
 
     /// <summary>PGN's test MSE may be at most this many times the GRU's ("matches or beats"), on average and in all but one seed.</summary>
     public const double MseRatio = 1.05;
+
+    /// <summary>
+    /// The control's HIE history: a PGN whose history layer reads only the last 12 steps (the shortest synthetic period, an
+    /// eighth of the window) instead of all 96, widened to the same parameters. It keeps the gate and a nonlinear model of
+    /// the recent shape but loses the O(1) path to every past step that the paper credits for matching the RNN.
+    /// </summary>
+    public const int LocalHistory = 12;
 
     /// <summary>A PGN training step must be at least this many times faster than a GRU's ("much faster per epoch").</summary>
     public const double RequiredSpeedup = 2;
@@ -144,6 +151,13 @@ public sealed class ForecastTask : IDisposable
     }
 }
 
+/// <summary>One forecaster of the PGN experiment: its metric name, encoder, width and HIE history (null: the whole window).</summary>
+public sealed record PgnModel(string Name, ForecastEncoder Kind, int Width, int? History = null)
+{
+    /// <summary>Its parameter count.</summary>
+    public long Parameters => SequenceForecaster.ParameterCountOf(Kind, Width, PgnSettings.Window, PgnSettings.Horizon, History);
+}
+
 /// <summary>What the PGN experiment measured: per task the tuning outcome (test MSE per seed), the first seed's forecasts of a few test windows, and the timing.</summary>
 public sealed record PgnOutcome(IReadOnlyDictionary<string, TuningOutcome> Tasks, IReadOnlyDictionary<string, double[][]> Inputs,
     IReadOnlyDictionary<string, double[][]> Targets, IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[][]>> Forecasts,
@@ -155,12 +169,20 @@ public sealed record PgnOutcome(IReadOnlyDictionary<string, TuningOutcome> Tasks
 /// learning-rate sweep (tuned on the first seed's validation windows) predict the next 48 steps from 96, on multi-periodic
 /// synthetic series (test series never trained on) and on SciPy's ECG (split in time). Claim: PGN's test MSE ≤ 1.05× the
 /// GRU's on both, on average and in all but one seed; one PGN training step ≥ 2× faster than a GRU's (sides alternating,
-/// one thread, medians). Metrics: <c>seed{n}/{task}/{model@lr}/loss</c>, <c>…/validation_mse</c>; <c>timing/{pgn,gru}_step_ms</c>.
+/// one thread, medians). Control, trained alongside with the same budget and sweep: a PGN whose HIE reads only the last
+/// <see cref="PgnSettings.LocalHistory"/> steps ("pgn-local", same parameters) must fail that test (test MSE > 1.05× the
+/// GRU's, on average and in all but one seed). Metrics: <c>seed{n}/{task}/{model@lr}/loss</c>, <c>…/validation_mse</c>;
+/// <c>timing/{pgn,gru}_step_ms</c>.
 /// </summary>
 public sealed class PgnExperiment : IExperiment
 {
-    /// <summary>The two forecasters, with their metric names.</summary>
-    public static readonly (string Name, ForecastEncoder Kind)[] Models = [("pgn", ForecastEncoder.Pgn), ("gru", ForecastEncoder.Gru)];
+    /// <summary>The forecasters: PGN, the GRU and the local-history PGN (the control), all with about the same parameters.</summary>
+    public static readonly PgnModel[] Models =
+    [
+        new("pgn", ForecastEncoder.Pgn, PgnSettings.PgnWidth),
+        new("gru", ForecastEncoder.Gru, WidthMatching(ForecastEncoder.Gru, null)),
+        new("pgn-local", ForecastEncoder.Pgn, WidthMatching(ForecastEncoder.Pgn, PgnSettings.LocalHistory), PgnSettings.LocalHistory),
+    ];
 
     /// <inheritdoc />
     public string Id => "pgn";
@@ -178,18 +200,24 @@ public sealed class PgnExperiment : IExperiment
     public string Claim =>
         FormattableString.Invariant($"a PGN forecaster (96 → 48 steps) has at most {PgnSettings.MseRatio}× the test MSE of a GRU with the same parameters (±10 %), ") +
         "steps and learning-rate sweep, on multi-periodic synthetic series and on SciPy's ECG, on average and in all but one of 5 seeds; and a PGN " +
-        FormattableString.Invariant($"training step is ≥ {PgnSettings.RequiredSpeedup}× faster than the GRU's (one CPU thread, sides alternating; smoke: PGN beats predicting zeros, nothing else checked)");
+        FormattableString.Invariant($"training step is ≥ {PgnSettings.RequiredSpeedup}× faster than the GRU's (one CPU thread, sides alternating). ") +
+        FormattableString.Invariant($"Control: a PGN whose HIE reads only the last {PgnSettings.LocalHistory} steps (same parameters, budget and sweep) fails the ") +
+        FormattableString.Invariant($"MSE test (> {PgnSettings.MseRatio}× the GRU's, on average and in all but one seed) (smoke: PGN beats predicting zeros, nothing else checked)");
 
-    /// <summary>The GRU width whose forecaster has the parameter count closest to the PGN forecaster's.</summary>
-    public static int GruWidth()
+    /// <summary>The width whose forecaster (<paramref name="kind"/>, HIE <paramref name="history"/>) has the parameters closest to PGN's at <see cref="PgnSettings.PgnWidth"/>.</summary>
+    public static int WidthMatching(ForecastEncoder kind, int? history)
     {
         long target = SequenceForecaster.ParameterCountOf(ForecastEncoder.Pgn, PgnSettings.PgnWidth, PgnSettings.Window, PgnSettings.Horizon);
-        return Enumerable.Range(1, 256).MinBy(h => Math.Abs(SequenceForecaster.ParameterCountOf(ForecastEncoder.Gru, h, PgnSettings.Window, PgnSettings.Horizon) - target));
+        return Enumerable.Range(1, 256).MinBy(h => Math.Abs(SequenceForecaster.ParameterCountOf(kind, h, PgnSettings.Window, PgnSettings.Horizon, history) - target));
     }
 
-    /// <summary>A forecaster of the experiment's shape.</summary>
-    public static SequenceForecaster Create(ForecastEncoder kind, Device? device = null) =>
-        new(kind, kind == ForecastEncoder.Pgn ? PgnSettings.PgnWidth : GruWidth(), PgnSettings.Window, PgnSettings.Horizon, device: device);
+    /// <summary>The forecaster named <paramref name="name"/> in <see cref="Models"/>.</summary>
+    public static SequenceForecaster Create(string name, Device? device = null)
+    {
+        var m = Models.FirstOrDefault(m => m.Name == name)
+            ?? throw new ArgumentException($"no forecaster '{name}' (known: {string.Join(", ", Models.Select(m => m.Name))})", nameof(name));
+        return new(m.Kind, m.Width, PgnSettings.Window, PgnSettings.Horizon, m.History, device: device);
+    }
 
     /// <summary>Mean squared error of <paramref name="model"/> on <paramref name="windows"/> (no gradients).</summary>
     public static double Mse(SequenceForecaster model, TaskBatch windows)
@@ -209,10 +237,10 @@ public sealed class PgnExperiment : IExperiment
         context.Run.AddHyperparameters(new
         {
             seeds = s.Seeds, steps = s.Steps, learning_rates = s.LearningRates, batch = PgnSettings.Batch, window = PgnSettings.Window,
-            horizon = PgnSettings.Horizon, pgn_width = PgnSettings.PgnWidth, gru_width = GruWidth(), timing_rounds = s.TimingRounds,
+            horizon = PgnSettings.Horizon, widths = Models.ToDictionary(m => m.Name, m => m.Width), local_history = PgnSettings.LocalHistory,
+            timing_rounds = s.TimingRounds,
         });
-        var parameters = Models.ToDictionary(m => m.Name, m => SequenceForecaster.ParameterCountOf(m.Kind,
-            m.Kind == ForecastEncoder.Pgn ? PgnSettings.PgnWidth : GruWidth(), PgnSettings.Window, PgnSettings.Horizon));
+        var parameters = Models.ToDictionary(m => m.Name, m => m.Parameters);
 
         // speed: one training step (forward, backward, Adam) of each model on the same batch, sides alternating, one thread
         double pgnMs, gruMs;
@@ -222,9 +250,9 @@ public sealed class PgnExperiment : IExperiment
         {
             ManualSeed(context.Seed);
             using var batch = timingData.TrainBatch(PgnSettings.Batch, 1, device);
-            var sides = Models.Select(m =>
+            var sides = new[] { "pgn", "gru" }.Select(name =>
             {
-                var model = Create(m.Kind, device);
+                var model = Create(name, device);
                 var optimizer = new Adam(model.Parameters(), lr: 1e-3);
                 return (Action)(() =>
                 {
@@ -254,7 +282,7 @@ public sealed class PgnExperiment : IExperiment
             var kept = new Dictionary<string, SequenceForecaster>();
             var outcome = LearningRateTuning.Run(Models.Select(m => m.Name).ToArray(), s.LearningRates, seeds, (seed, configs) =>
                 SideBySideTraining.Train(context, seed, configs, task.Name, s.Steps, Math.Max(1, s.Steps / 6),
-                    name => Create(Models.First(m => m.Name == name).Kind, device),
+                    name => Create(name, device),
                     (_, bits) => task.TrainBatch(PgnSettings.Batch, bits, device),
                     (m, b) => F.MseLoss(m.Forward(b.Inputs), b.Targets),
                     m => ("validation_mse", Mse(m, task.Validation)),
@@ -277,21 +305,30 @@ public sealed class PgnExperiment : IExperiment
         var metrics = new Dictionary<string, double>
         {
             ["pgn_step_ms"] = pgnMs, ["gru_step_ms"] = gruMs, ["step_speedup"] = gruMs / pgnMs,
-            ["pgn_parameters"] = parameters["pgn"], ["gru_parameters"] = parameters["gru"],
         };
+        foreach (var m in Models) metrics[$"{m.Name}_parameters"] = m.Parameters;
         foreach (var (name, outcome) in tuned)
         {
-            var ratio = new SeedSummary(outcome.Test["pgn"].Values.Zip(outcome.Test["gru"].Values, (p, g) => p / g));
-            if (s.CheckClaim) check.AtMost($"{name}: PGN / GRU test MSE", ratio, PgnSettings.MseRatio, minSeeds: Math.Max(1, seeds.Count - 1), format: "F3");
+            var ratio = MseRatio(outcome, "pgn", "gru");
+            var control = MseRatio(outcome, "pgn-local", "gru");
+            int minSeeds = Math.Max(1, seeds.Count - 1);
+            if (s.CheckClaim)
+                check.AtMost($"{name}: PGN / GRU test MSE", ratio, PgnSettings.MseRatio, minSeeds, format: "F3")
+                    .AtLeast($"{name}: control (HIE over the last {PgnSettings.LocalHistory} steps) / GRU test MSE", control, PgnSettings.MseRatio, minSeeds, format: "F3");
             else check.AtMost($"{name}: PGN test MSE (predicting zeros: ≈ 1)", outcome.Test["pgn"], 1.0, format: "F3");
             metrics[$"{name}_mse_ratio"] = ratio.Mean;
-            foreach (var (m, _) in Models)
+            metrics[$"{name}_control_mse_ratio"] = control.Mean;
+            foreach (var m in Models)
             {
-                metrics[$"{name}_{m}_test_mse"] = outcome.Test[m].Mean;
-                metrics[$"{name}_{m}_lr"] = outcome.Chosen[m];
+                metrics[$"{name}_{m.Name}_test_mse"] = outcome.Test[m.Name].Mean;
+                metrics[$"{name}_{m.Name}_lr"] = outcome.Chosen[m.Name];
             }
         }
         if (s.CheckClaim) check.AtLeast("GRU / PGN time per training step (= per epoch)", gruMs / pgnMs, PgnSettings.RequiredSpeedup, "F2");
         return check.Result(metrics, outcome: new PgnOutcome(tuned, inputs, targets, forecasts, parameters, pgnMs, gruMs, stepsPerEpoch, 1));
     }
+
+    /// <summary>Per seed, test MSE of <paramref name="model"/> / test MSE of <paramref name="reference"/>.</summary>
+    public static SeedSummary MseRatio(TuningOutcome outcome, string model, string reference) =>
+        new(outcome.Test[model].Values.Zip(outcome.Test[reference].Values, (a, b) => a / b));
 }

@@ -7,7 +7,7 @@ namespace Research.Models.Sequence;
 /// <summary>The encoder of a <see cref="SequenceForecaster"/>.</summary>
 public enum ForecastEncoder
 {
-    /// <summary>A <see cref="ParallelGatedNetwork"/> whose HIE layer reads the whole input window.</summary>
+    /// <summary>A <see cref="ParallelGatedNetwork"/> whose HIE layer reads the whole input window (or a given shorter history).</summary>
     Pgn,
 
     /// <summary>libtorch's GRU, run through the window step by step.</summary>
@@ -20,11 +20,15 @@ public enum ForecastEncoder
 /// </summary>
 public sealed class SequenceForecaster : Module<Tensor, Tensor>
 {
-    /// <summary>Creates the forecaster with <paramref name="hidden"/> features per step.</summary>
-    public SequenceForecaster(ForecastEncoder kind, int hidden, int window, int horizon, DType? dtype = null, Device? device = null)
+    /// <summary>
+    /// Creates the forecaster with <paramref name="hidden"/> features per step; a PGN's HIE layer reads <paramref name="history"/>
+    /// steps (default: the whole window).
+    /// </summary>
+    public SequenceForecaster(ForecastEncoder kind, int hidden, int window, int horizon, int? history = null, DType? dtype = null, Device? device = null)
     {
         (Kind, Window, Horizon) = (kind, window, horizon);
-        if (kind == ForecastEncoder.Pgn) Pgn = new ParallelGatedNetwork(1, hidden, window, dtype, device);
+        if (kind == ForecastEncoder.Pgn) Pgn = new ParallelGatedNetwork(1, hidden, HistoryOf(window, history), dtype, device);
+        else if (history is not null) throw new ArgumentException($"a history length applies to a PGN encoder only, not {kind}", nameof(history));
         else Gru = new GRU(1, hidden, batchFirst: true, dtype: dtype, device: device);
         Head = new Linear(hidden, horizon, dtype: dtype, device: device);
     }
@@ -48,13 +52,18 @@ public sealed class SequenceForecaster : Module<Tensor, Tensor>
     public Linear Head { get; }
 
     /// <summary>The parameters of a forecaster of this shape, without building it.</summary>
-    public static long ParameterCountOf(ForecastEncoder kind, int hidden, int window, int horizon)
+    public static long ParameterCountOf(ForecastEncoder kind, int hidden, int window, int horizon, int? history = null)
     {
         long h = hidden, encoder = kind == ForecastEncoder.Pgn
-            ? h * window + h + 2 * ((1 + h) * h + h)
+            ? h * HistoryOf(window, history) + h + 2 * ((1 + h) * h + h)
             : 3 * (h + h * h + 2 * h);
         return encoder + h * horizon + horizon;
     }
+
+    private static int HistoryOf(int window, int? history) =>
+        history is not { } l ? window
+        : l >= 1 && l <= window ? l
+        : throw new ArgumentOutOfRangeException(nameof(history), l, $"a PGN's history must be 1 … {window} steps (the window)");
 
     /// <summary>x [batch, L] → forecast [batch, P].</summary>
     public override Tensor Forward(Tensor x)

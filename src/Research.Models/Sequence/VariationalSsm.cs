@@ -113,22 +113,35 @@ public sealed class SsmStack : Module<Tensor, Tensor>
 /// </code>
 /// Generation samples z_{1:T} from the prior in one call and decodes all steps with the parallel scan, then samples every
 /// x_t at once: no loop over tokens. Binary sequences [batch, time] in {0, 1} (float).
+/// Without an encoder q(z | x) is the prior itself (μ = 0, log σ² = 0, KL = 0): the decoder's latents carry no information
+/// about x and the ELBO is E_{z∼N(0, I)} log p(x | z) — the control that shows what the inferred latents are worth.
 /// </summary>
 public sealed class VariationalSsm : Module<Tensor, Tensor>
 {
-    /// <summary>Creates encoder and decoder: <paramref name="layers"/> SSM layers of <paramref name="width"/> channels and <paramref name="state"/> states each.</summary>
-    public VariationalSsm(int latent, int width, int state, int layers, int chunk = 32, DType? dtype = null, Device? device = null)
+    /// <summary>
+    /// Creates encoder and decoder: <paramref name="layers"/> SSM layers of <paramref name="width"/> channels and
+    /// <paramref name="state"/> states each; with <paramref name="encoder"/> false, the decoder alone (q(z | x) = p(z)).
+    /// </summary>
+    public VariationalSsm(int latent, int width, int state, int layers, int chunk = 32, bool encoder = true, DType? dtype = null, Device? device = null)
     {
         Latent = latent;
-        Encoder = new SsmStack(1, width, state, layers, 2 * latent, chunk, dtype, device);
+        if (encoder) Encoder = new SsmStack(1, width, state, layers, 2 * latent, chunk, dtype, device);
         Decoder = new SsmStack(latent, width, state, layers, 1, chunk, dtype, device);
+    }
+
+    /// <summary>The parameters of a model of this shape, without building it.</summary>
+    public static long ParameterCountOf(int latent, int width, int state, int layers, bool encoder = true)
+    {
+        long w = width, n = state;
+        long Stack(long inputs, long outputs) => inputs * w + w + layers * (2 * w * n + w + n) + w * outputs + outputs;
+        return (encoder ? Stack(1, 2 * latent) : 0) + Stack(latent, 1);
     }
 
     /// <summary>Latent channels per step.</summary>
     public int Latent { get; }
 
-    /// <summary>x → (μ, log σ²) per step.</summary>
-    public SsmStack Encoder { get; }
+    /// <summary>x → (μ, log σ²) per step; null when q(z | x) is the prior (the latents carry no information).</summary>
+    public SsmStack? Encoder { get; }
 
     /// <summary>z → Bernoulli logits per step.</summary>
     public SsmStack Decoder { get; }
@@ -147,10 +160,16 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
         return scope.Keep(mu + (0.5 * logVar).Exp() * epsilon);
     }
 
-    /// <summary>The posterior's (μ, log σ²), each [batch, time, latent], for x [batch, time].</summary>
+    /// <summary>The posterior's (μ, log σ²), each [batch, time, latent], for x [batch, time] (zeros without an encoder).</summary>
     public (Tensor Mu, Tensor LogVar) Posterior(Tensor x)
     {
         using var scope = NewScope();
+        if (Encoder is null)
+        {
+            var p = Decoder.In.Weight;
+            return (scope.Keep(Tensor.Zeros([x.Size(0), x.Size(1), Latent], p.DType, p.Device)),
+                scope.Keep(Tensor.Zeros([x.Size(0), x.Size(1), Latent], p.DType, p.Device)));
+        }
         var stats = Encoder.Forward(x.Unsqueeze(-1));
         return (scope.Keep(stats.Narrow(2, 0, Latent)), scope.Keep(stats.Narrow(2, Latent, Latent).Clamp(-8, 8)));
     }
@@ -205,7 +224,7 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        var p = Encoder.In.Weight;
+        var p = Decoder.In.Weight;
         var z = Tensor.RandN([batch, length, Latent], p.DType, p.Device);
         return scope.Keep(Decode(z).Sigmoid().Bernoulli());
     }

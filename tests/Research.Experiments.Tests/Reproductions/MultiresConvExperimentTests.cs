@@ -49,14 +49,18 @@ public class MultiresConvExperimentTests
     }
 
     [Fact]
-    public void VssmAndGruHaveAboutTheSameParameters()
+    public void VssmGruAndControlHaveAboutTheSameParameters()
     {
         foreach (var scale in new[] { Scale.Smoke, Scale.Cpu, Scale.Gpu })
         {
             var s = VssmSettings.For(scale);
             using var vssm = VssmExperiment.CreateVssm(s);
             using var gru = VssmExperiment.CreateGru(s);
+            using var control = VssmExperiment.CreateControl(s);
             Assert.InRange(gru.ParameterCount() / (double)vssm.ParameterCount(), 0.95, 1.05);
+            Assert.InRange(control.ParameterCount() / (double)vssm.ParameterCount(), 0.95, 1.05);
+            Assert.Null(control.Encoder);
+            Assert.True(scale == Scale.Smoke || s.Seeds >= 5, $"{scale}: {s.Seeds} seeds");
         }
     }
 

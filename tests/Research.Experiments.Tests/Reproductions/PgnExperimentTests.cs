@@ -16,11 +16,19 @@ public class PgnExperimentTests
     }
 
     [Fact]
-    public void BothForecastersHaveTheSameParametersWithinTenPercentAndTheSameSweep()
+    public void AllForecastersHaveTheSameParametersWithinTenPercentAndTheSameSweep()
     {
-        using var pgn = PgnExperiment.Create(ForecastEncoder.Pgn);
-        using var gru = PgnExperiment.Create(ForecastEncoder.Gru);
-        Assert.InRange(gru.ParameterCount() / (double)pgn.ParameterCount(), 0.9, 1.1);
+        using var pgn = PgnExperiment.Create("pgn");
+        Assert.Equal(3, PgnExperiment.Models.Length);
+        foreach (var m in PgnExperiment.Models)
+        {
+            using var model = PgnExperiment.Create(m.Name);
+            Assert.Equal(m.Parameters, model.ParameterCount());
+            Assert.InRange(model.ParameterCount() / (double)pgn.ParameterCount(), 0.9, 1.1);
+        }
+        using var control = PgnExperiment.Create("pgn-local");
+        Assert.Equal(PgnSettings.LocalHistory, control.Pgn!.History);
+        Assert.Equal(PgnSettings.Window, pgn.Pgn!.History);
         foreach (var scale in new[] { Scale.Cpu, Scale.Gpu })
         {
             var s = PgnSettings.For(scale);

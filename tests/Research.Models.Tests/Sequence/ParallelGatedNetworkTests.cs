@@ -52,4 +52,26 @@ public class ParallelGatedNetworkTests
         Assert.Equal(SequenceForecaster.ParameterCountOf(kind, 9, 20, 6), model.ParameterCount());
         Assert.Equal([5L, 6], model.Forward(Tensor.RandN(5, 20)).Shape);
     }
+
+    [Fact]
+    public void ForecasterWithAShortHistorySeesOnlyTheLastStepsOfItsWindow()
+    {
+        // autograd: the forecast depends on the last 4 of the 20 input steps and on none before them
+        using var scope = NewScope();
+        ManualSeed(23);
+        using var model = new SequenceForecaster(ForecastEncoder.Pgn, 9, 20, 6, history: 4, dtype: DType.Float64);
+        Assert.Equal(SequenceForecaster.ParameterCountOf(ForecastEncoder.Pgn, 9, 20, 6, history: 4), model.ParameterCount());
+        Assert.Equal(SequenceForecaster.ParameterCountOf(ForecastEncoder.Pgn, 9, 20, 6) - 9 * 16, model.ParameterCount());
+        var x = Tensor.RandN([3, 20], DType.Float64, requiresGrad: true);
+        var g = Autograd.Grad(model.Forward(x).Sum(), x).Abs().Sum(0).ToArray<double>();
+        for (int s = 0; s < 20; s++) Assert.True(s >= 16 ? g[s] > 0 : g[s] == 0, $"forecast vs x_{s}: |gradient| {g[s]}");
+    }
+
+    [Fact]
+    public void ForecasterRejectsAHistoryLongerThanItsWindowOrOnAGru()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SequenceForecaster(ForecastEncoder.Pgn, 4, 10, 2, history: 11));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SequenceForecaster(ForecastEncoder.Pgn, 4, 10, 2, history: 0));
+        Assert.Throws<ArgumentException>(() => new SequenceForecaster(ForecastEncoder.Gru, 4, 10, 2, history: 3));
+    }
 }

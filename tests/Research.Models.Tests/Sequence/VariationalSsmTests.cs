@@ -109,6 +109,38 @@ public class VariationalSsmTests
     }
 
     [Fact]
+    public void WithoutAnEncoderTheElboIsTheDecoderLikelihoodOfPriorLatents()
+    {
+        // q(z | x) = p(z): μ = 0, log σ² = 0, KL = 0, so the ELBO is log p(x | z) at z = ε ~ N(0, I)
+        using var scope = NewScope();
+        ManualSeed(13);
+        using var model = new VariationalSsm(latent: 2, width: 4, state: 3, layers: 1, encoder: false, dtype: DType.Float64);
+        Assert.Null(model.Encoder);
+        var x = (Tensor.Rand([3, 12], DType.Float64) > 0.5).Double();
+        using var noGrad = NoGrad();
+        ManualSeed(14);
+        var elbo = model.Elbo(x);
+        ManualSeed(14);
+        var (mu, logVar) = model.Posterior(x);
+        Assert.Equal([3L, 12, 2], mu.Shape);
+        Assert.Equal(0.0, mu.Abs().Max().Item<double>());
+        Assert.Equal(0.0, logVar.Abs().Max().Item<double>());
+        var p = model.Decode(mu.RandNLike()).Sigmoid();
+        var expected = (x * p.Log() + (1.0 - x) * (1.0 - p).Log()).Sum(1);
+        Assert.True(MaxAbsDiff(elbo, expected) < 1e-10);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ParameterCountOfMatchesTheBuiltModel(bool encoder)
+    {
+        using var scope = NewScope();
+        using var model = new VariationalSsm(latent: 3, width: 7, state: 5, layers: 2, encoder: encoder);
+        Assert.Equal(VariationalSsm.ParameterCountOf(3, 7, 5, 2, encoder), model.ParameterCount());
+    }
+
+    [Fact]
     public void GenerationGivesBinarySequencesInOneParallelDecode()
     {
         using var scope = NewScope();
