@@ -48,9 +48,10 @@ public sealed record PlstmSettings(int TrainSize, int[] TestSizes, int Steps, do
     public const double MinDropGap = 0.10;
 
     /// <summary>
-    /// Smoke: 8×8 → 8, 16, 40 steps at lr 3e-3, 1 seed, 128 test and 64 validation images; checked only that the pLSTM's accuracy at 8×8
-    /// reaches 0.6. cpu: train 8×8, test 8 … 16, 400 steps, lr ∈ {3e-3, 1e-2}, 5 seeds (3 left the ViT-drop margin below twice its spread), 512 test images per size, arrows in 4
-    /// directions (train 16×16 with 1500 steps did not fit a shared 2-core machine). gpu (not run): train 32×32, test 32 … 64,
+    /// Smoke: 8×8 → 8, 16, 40 steps at lr 3e-3, 1 seed, 128 test and 64 validation images; checked only that the
+    /// pLSTM's accuracy at 8×8 reaches 0.6. cpu: train 8×8, test 8 … 16, 400 steps, lr ∈ {3e-3, 1e-2}, 5 seeds (a first
+    /// run with 3 left the ViT-drop margin below twice its spread), 512 test images per size, arrows in 4 directions
+    /// (train 16×16 with 1500 steps did not fit a shared 2-core machine). gpu (not run): train 32×32, test 32 … 64,
     /// 6000 steps, lr ∈ {3e-4, 1e-3, 3e-3}, 5 seeds, 2048 test images, 8 directions.
     /// </summary>
     public static PlstmSettings For(Scale scale) => scale switch
