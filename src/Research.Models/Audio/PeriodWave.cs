@@ -6,8 +6,9 @@ namespace Research.Models.Audio;
 
 /// <summary>
 /// The shape of a mel-conditioned flow-matching vector-field estimator v_θ(x_t, t, mel): either PeriodWave's period-aware
-/// one (<see cref="Periods"/> non-empty: one 2-D branch per period) or the plain 1-D one (no periods: one stack of
-/// dilated conv1d layers, dilations 1, 2, 4, …).
+/// one (<see cref="Periods"/> non-empty: one 2-D branch per period), its no-reshape control (<see cref="Reshape"/> false:
+/// the same branches' taps applied along the 1-D time axis) or the plain 1-D one (no periods: one stack of dilated conv1d
+/// layers, dilations 1, 2, 4, …).
 /// </summary>
 /// <param name="Channels">Width of the residual streams.</param>
 /// <param name="Layers">Residual layers per branch (dilation 2^i along the branch's time axis).</param>
@@ -16,14 +17,22 @@ namespace Research.Models.Audio;
 /// <param name="Hop">Samples per mel frame.</param>
 /// <param name="KernelSize">Kernel of every convolution along time (and across the period axis in the 2-D branches).</param>
 /// <param name="TimeFeatures">Sines and cosines of the flow-time encoding.</param>
-public sealed record PeriodWaveConfig(int Channels, int Layers, int[] Periods, int MelBands, int Hop, int KernelSize = 3, int TimeFeatures = 32)
+/// <param name="Reshape">Whether the branches reshape by their periods (false: the control, see <see cref="PeriodBranch"/>).</param>
+public sealed record PeriodWaveConfig(int Channels, int Layers, int[] Periods, int MelBands, int Hop, int KernelSize = 3, int TimeFeatures = 32,
+    bool Reshape = true)
 {
-    /// <summary>Whether the estimator is period-aware (has 2-D branches).</summary>
-    public bool PeriodAware => Periods.Length > 0;
+    /// <summary>Whether the estimator has one branch per period (the period-aware one or its no-reshape control).</summary>
+    public bool Branched => Periods.Length > 0;
+
+    /// <summary>Whether the estimator is period-aware: branches that reshape by their periods into 2-D maps.</summary>
+    public bool PeriodAware => Branched && Reshape;
+
+    /// <summary>This estimator with the same branches, taps and parameters but no period reshape (the control).</summary>
+    public PeriodWaveConfig WithoutReshape() => this with { Reshape = false };
 
     /// <summary>
     /// Weights and biases: front end (input 1×1, mel conv, time MLP to C) + per branch Layers·(C·C·k_t·k_p + C) (k_p = k for
-    /// 2-D branches, 1 for the 1-D stack) + the output 1×1.
+    /// the branches, reshaped or not, 1 for the plain stack) + the output 1×1.
     /// </summary>
     public long ParameterCount
     {
@@ -31,8 +40,8 @@ public sealed record PeriodWaveConfig(int Channels, int Layers, int[] Periods, i
         {
             long c = Channels, k = KernelSize;
             long front = (c + c) + (MelBands * c * k + c) + (TimeFeatures * c + c) + (c * c + c);
-            long perLayer = PeriodAware ? c * c * k * k + c : c * c * k + c;
-            long branches = PeriodAware ? Periods.Length : 1;
+            long perLayer = Branched ? c * c * k * k + c : c * c * k + c;
+            long branches = Branched ? Periods.Length : 1;
             return front + branches * Layers * perLayer + (c + 1);
         }
     }
@@ -54,6 +63,7 @@ public sealed record PeriodWaveConfig(int Channels, int Layers, int[] Periods, i
 ///   period-aware: h_p = reshape(h, [batch, C, time/p, p])  (zero-padded to a multiple of p)
 ///                 h_p ← h_p + Conv2d_i(SiLU(h_p)),  kernel k×k, dilation (2^i, 1)    i = 0 … Layers−1
 ///                 b   = Σ_p reshape(h_p, [batch, C, time]) / √|P|
+///   no reshape:   the same branches' 3×3 taps at time offsets a·2^i·p + c (a, c ∈ {−1, 0, 1}) on the 1-D stream (control)
 ///   plain 1-D:    b ← b + Conv1d_i(SiLU(b)),  kernel k, dilation 2^i, from b = h
 ///   v̂   = W_out SiLU(b)                                                          [batch, time]
 /// </code>
@@ -72,9 +82,9 @@ public sealed class PeriodWave : Module
         Input = new Conv1d(1, c, 1, dtype: dtype, device: device);
         Mel = new Conv1d(config.MelBands, c, k, padding: Padding.Same, dtype: dtype, device: device);
         Time = new DiffusionStepEmbedding(config.TimeFeatures, c, dtype, device);
-        if (config.PeriodAware)
+        if (config.Branched)
         {
-            Branches = [.. config.Periods.Select(p => new PeriodBranch(p, c, config.Layers, k, dtype, device))];
+            Branches = [.. config.Periods.Select(p => new PeriodBranch(p, c, config.Layers, k, config.Reshape, dtype, device))];
             Plain = [];
         }
         else
@@ -98,7 +108,7 @@ public sealed class PeriodWave : Module
     /// <summary>The flow-time embedding (the sinusoidal code of DiffWave's steps, applied to t ∈ [0, 1], and two layers).</summary>
     public DiffusionStepEmbedding Time { get; }
 
-    /// <summary>One 2-D branch per period (empty for the plain estimator).</summary>
+    /// <summary>One branch per period (empty for the plain estimator).</summary>
     public PeriodBranch[] Branches { get; }
 
     /// <summary>The plain estimator's 1-D layers (empty for the period-aware one).</summary>
@@ -117,7 +127,7 @@ public sealed class PeriodWave : Module
         var h = Input.Forward(x.Unsqueeze(1)) + Mel.Forward(mel).RepeatInterleave(Config.Hop, 2)
             + Time.Forward(t).Unsqueeze(2);                                                      // [batch, C, time]
         Tensor b;
-        if (Config.PeriodAware)
+        if (Config.Branched)
         {
             b = null!;
             foreach (var branch in Branches)
@@ -139,33 +149,60 @@ public sealed class PeriodWave : Module
 /// <summary>
 /// One period-p branch of <see cref="PeriodWave"/>: h [batch, C, T] is zero-padded to a multiple of p and reshaped to
 /// [batch, C, T/p, p] (row ⌊t/p⌋, column t mod p); residual layers h ← h + Conv2d_i(SiLU(h)) with k×k kernels dilated
-/// (2^i, 1) along the rows; then reshaped back to [batch, C, T].
+/// (2^i, 1) along the rows; then reshaped back to [batch, C, T]. Without the reshape (the control) the same k×k taps sit at
+/// time offsets a·2^i·p + c on the 1-D stream, a, c ∈ {−(k−1)/2 … (k−1)/2}: the k shifts c of SiLU(h) are stacked as
+/// channels and convolved by a conv1d dilated 2^i·p (C·k in, C out: the 2-D layer's parameters). The two agree except
+/// where c crosses a phase boundary (t mod p + c outside [0, p)), which the reshape zero-pads and the control does not.
 /// </summary>
 public sealed class PeriodBranch : Module
 {
-    /// <summary>Creates the branch's layers.</summary>
-    public PeriodBranch(int period, int channels, int layers, int kernelSize, DType? dtype = null, Device? device = null)
+    /// <summary>Creates the branch's layers: 2-D ones when <paramref name="reshape"/>, otherwise their 1-D equivalents.</summary>
+    public PeriodBranch(int period, int channels, int layers, int kernelSize, bool reshape = true, DType? dtype = null, Device? device = null)
     {
         Period = period;
-        Layers = [.. Enumerable.Range(0, layers).Select(i => new Conv2d(channels, channels, new long[] { kernelSize, kernelSize },
-            padding: Padding.Same, dilation: new long[] { 1L << i, 1 }, dtype: dtype, device: device))];
+        KernelSize = kernelSize;
+        Layers = reshape
+            ? [.. Enumerable.Range(0, layers).Select(i => new Conv2d(channels, channels, new long[] { kernelSize, kernelSize },
+                padding: Padding.Same, dilation: new long[] { 1L << i, 1 }, dtype: dtype, device: device))]
+            : [];
+        Unreshaped = reshape
+            ? []
+            : [.. Enumerable.Range(0, layers).Select(i => new Conv1d(channels * kernelSize, channels, kernelSize, padding: Padding.Same,
+                dilation: (1L << i) * period, dtype: dtype, device: device))];
     }
 
     /// <summary>The period p.</summary>
     public int Period { get; }
 
-    /// <summary>The 2-D layers.</summary>
+    /// <summary>The kernel size k (along the rows and across the phase).</summary>
+    public int KernelSize { get; }
+
+    /// <summary>The 2-D layers (empty for the control).</summary>
     public Conv2d[] Layers { get; }
+
+    /// <summary>The control's 1-D layers: [C·k (shift c, channel), C, k (offset a·2^i·p)] (empty when reshaped).</summary>
+    public Conv1d[] Unreshaped { get; }
 
     /// <summary>h [batch, C, T] → [batch, C, T].</summary>
     public Tensor Forward(Tensor h)
     {
         long batch = h.Size(0), channels = h.Size(1), time = h.Size(2), rows = (time + Period - 1) / Period;
         using var scope = NewScope();
+        if (Layers.Length == 0)
+        {
+            int r = (KernelSize - 1) / 2;
+            var y = h;
+            foreach (var conv in Unreshaped)
+            {
+                var padded = y.Silu().Pad([r, r]);
+                y = y + conv.Forward(Tensor.Cat([.. Enumerable.Range(0, KernelSize).Select(j => padded.Narrow(2, j, time))], 1));
+            }
+            return scope.Keep(y);                                                                       // [batch, C, T]
+        }
         var x = h.Pad([0, rows * Period - time]).Reshape(batch, channels, rows, Period);             // [batch, C, T/p, p]
         foreach (var conv in Layers) x = x + conv.Forward(x.Silu());
         return scope.Keep(x.Reshape(batch, channels, rows * Period).Narrow(2, 0, time));           // [batch, C, T]
     }
 
-    protected override string ExtraRepr() => $"period={Period}";
+    protected override string ExtraRepr() => $"period={Period}" + (Layers.Length == 0 ? ", no reshape" : "");
 }

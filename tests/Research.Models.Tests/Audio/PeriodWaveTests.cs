@@ -34,6 +34,46 @@ public class PeriodWaveTests
     }
 
     [Fact]
+    public void WithoutTheReshapeABranchSeesAllNineTapsAtEveryPhase()
+    {
+        ManualSeed(4);
+        // the control: the same 3×3 taps at offsets 5a + c, but column 0 keeps its left neighbours (no phase boundary)
+        using var net = new PeriodWave(new PeriodWaveConfig(3, 1, [5], MelBands: 2, Hop: 5).WithoutReshape(), DType.Float64);
+        Assert.Equal([-6, -5, -4, -1, 0, 1, 4, 5, 6], Support(net, 40, 21));
+        Assert.Equal([-6, -5, -4, -1, 0, 1, 4, 5, 6], Support(net, 40, 20));
+        using var deeper = new PeriodWave(new PeriodWaveConfig(3, 2, [5], MelBands: 2, Hop: 5).WithoutReshape(), DType.Float64);
+        var reach = Support(deeper, 60, 30);
+        Assert.Contains(15, reach);
+        Assert.Contains(-16, reach);
+        Assert.DoesNotContain(20, reach);
+    }
+
+    [Fact]
+    public void WithCopiedWeightsTheControlMatchesTheReshapedBranchAwayFromPhaseBoundaries()
+    {
+        ManualSeed(5);
+        using var scope = NewScope();
+        const int channels = 2, period = 5, time = 60;
+        using var reshaped = new PeriodBranch(period, channels, 1, 3, reshape: true, DType.Float64);
+        using var control = new PeriodBranch(period, channels, 1, 3, reshape: false, DType.Float64);
+        Assert.Equal(reshaped.ParameterCount(), control.ParameterCount());
+        using (NoGrad())
+        {
+            // W2[o, c, a, j] → W1[o, j·C + c, a]
+            control.Unreshaped[0].Weight.Copy_(reshaped.Layers[0].Weight.Permute(0, 3, 1, 2).Reshape(channels, 3 * channels, 3));
+            control.Unreshaped[0].Bias!.Copy_(reshaped.Layers[0].Bias!);
+        }
+        var h = Tensor.RandN([1, channels, time], DType.Float64);
+        var diff = (reshaped.Forward(h) - control.Forward(h)).Abs().Squeeze(0).Max(0).Values.ToArray<double>();
+        for (int t = 0; t < time; t++)
+        {
+            // phases 1 … p−2 have both neighbours in their row; phases 0 and p−1 lose one to the reshape's zero padding
+            if (t % period is >= 1 and <= period - 2) Assert.True(diff[t] < 1e-12, $"t = {t}: {diff[t]}");
+            else Assert.True(diff[t] > 1e-6, $"t = {t} is on a phase boundary but the outputs agree");
+        }
+    }
+
+    [Fact]
     public void ThePlainEstimatorSeesItsDilatedReceptiveField()
     {
         ManualSeed(2);
@@ -48,7 +88,10 @@ public class PeriodWaveTests
         var plain = aware.PlainMatching(8);
         using (var net = new PeriodWave(aware)) Assert.Equal(aware.ParameterCount, net.ParameterCount());
         using (var net = new PeriodWave(plain)) Assert.Equal(plain.ParameterCount, net.ParameterCount());
+        using (var net = new PeriodWave(aware.WithoutReshape())) Assert.Equal(aware.ParameterCount, net.ParameterCount());
         Assert.False(plain.PeriodAware);
+        Assert.False(aware.WithoutReshape().PeriodAware);
+        Assert.True(aware.WithoutReshape().Branched);
         Assert.Equal(8, plain.Layers);
         Assert.InRange((double)plain.ParameterCount / aware.ParameterCount, 0.9, 1.1);
     }
