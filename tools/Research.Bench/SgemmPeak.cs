@@ -68,15 +68,7 @@ public static class SgemmPeak
                 if (l > 0) layers[l].G.Matmul(layers[l].W);
             }
         }
-        Run();
-        var samples = new double[repeats];
-        for (int i = 0; i < repeats; i++)
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            Run();
-            samples[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        }
-        Array.Sort(samples);
-        return flops / samples[repeats / 2] / 1e9;
+        double ms = Bench.MedianMs(n => { for (int i = 0; i < n; i++) Run(); }, repeats, 1);
+        return flops / (ms / 1e3) / 1e9;
     }
 }
