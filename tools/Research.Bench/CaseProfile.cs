@@ -12,10 +12,10 @@ public static class CaseProfile
     /// <summary>The command-line flag.</summary>
     public const string Flag = "--case";
 
-    /// <summary>Runs the case named <paramref name="key"/> (see <see cref="ModelCases.All"/>).</summary>
-    public static void Run(string key, int steps, string dir, TextWriter output)
+    /// <summary>Runs the case named <paramref name="key"/> (see <see cref="ModelCases.All"/>; <paramref name="small"/>: test sizes).</summary>
+    public static void Run(string key, int steps, string dir, TextWriter output, bool small = false)
     {
-        var cases = ModelCases.All();
+        var cases = ModelCases.All(small);
         var c = cases.FirstOrDefault(c => c.Key == key)
             ?? throw new ArgumentException($"no bench case '{key}'; cases: {string.Join(", ", cases.Select(c => c.Key))}", nameof(key));
         Directory.CreateDirectory(dir);

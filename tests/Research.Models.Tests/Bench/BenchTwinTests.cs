@@ -62,6 +62,25 @@ public class BenchTwinTests
     }
 
     [Fact]
+    public void OneCaseRunsAloneAndWritesTheFileItsTwinLoads()
+    {
+        var dir = Directory.CreateTempSubdirectory("research-case-").FullName;
+        try
+        {
+            var output = new StringWriter();
+            CaseProfile.Run("lstm", 2, dir, output, small: true);
+            Assert.True(new FileInfo(Path.Combine(dir, "lstm.safetensors")).Length > 0);
+            Assert.Contains("median", output.ToString());
+            var unknown = Assert.Throws<ArgumentException>(() => CaseProfile.Run("nope", 1, dir, output, small: true));
+            Assert.Contains("wavemix", unknown.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void TheLossComparisonIsRelative()
     {
         Assert.Equal(0.5, TorchBenchmark.MaxRelativeDifference([1.0, 3.0], [1.0, 2.0]), 12);
