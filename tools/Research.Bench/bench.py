@@ -1,6 +1,7 @@
 """PyTorch side of the Research.Torch benchmark: the same workloads, the same thread count.
 
 usage: bench.py THREADS  -> prints {name: median_ms} as JSON
+(importable with sys.argv[1] set: profile.sh runs one workload alone)
 """
 import json
 import statistics
@@ -77,12 +78,13 @@ def conv_steps(state, n):
         loss.backward()
 
 
-results = {
-    "tiny add (1 element)": median_ms(lambda n: tiny_add(n), 30, 20000),
-    "tiny add, requires_grad": median_ms(lambda n: tiny_add(n, True), 30, 20000),
-}
-mlp = mlp_setup()
-results["MLP step, batch 16 (overhead-bound)"] = median_ms(lambda n: mlp_steps(mlp, n), 30, 100)
-conv = conv_setup()
-results["dilated causal conv stack, 8x1s@16kHz fwd+bwd (kernel-bound)"] = median_ms(lambda n: conv_steps(conv, n), 5, 1)
-print(json.dumps(results))
+if __name__ == "__main__":  # importable: profile.sh runs mlp_steps alone
+    results = {
+        "tiny add (1 element)": median_ms(lambda n: tiny_add(n), 30, 20000),
+        "tiny add, requires_grad": median_ms(lambda n: tiny_add(n, True), 30, 20000),
+    }
+    mlp = mlp_setup()
+    results["MLP step, batch 16 (overhead-bound)"] = median_ms(lambda n: mlp_steps(mlp, n), 30, 100)
+    conv = conv_setup()
+    results["dilated causal conv stack, 8x1s@16kHz fwd+bwd (kernel-bound)"] = median_ms(lambda n: conv_steps(conv, n), 5, 1)
+    print(json.dumps(results))

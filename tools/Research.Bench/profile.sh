@@ -3,7 +3,8 @@
 # process while it trains (the first seconds, start-up and model building, are skipped), grouped by shared object —
 # libtorch's kernels, OpenBLAS, libc, the binding (our shim; the Python interpreter and torch's Python extension), the
 # .NET runtime and its JIT-compiled code.
-# usage: tools/Research.Bench/profile.sh CASE [STEPS] [SKIP_MS]   CASE: mlp, wavenet, gla, fno, wavemix, lstm
+# usage: tools/Research.Bench/profile.sh CASE [STEPS] [SKIP_MS]   CASE: mlp, wavenet, gla, fno, wavemix, lstm, or mlp16
+# (the batch-16 MLP step; give it ~30000 steps)
 # (build first: dotnet build tools/Research.Bench -c Release; needs `perf` and perf_event_paranoid ≤ 2 or root)
 set -euo pipefail
 case=${1:?usage: profile.sh CASE [STEPS] [SKIP_MS]}
@@ -28,7 +29,12 @@ report "$dir/ours.data"
 core=$(sed -n 's/^OpenBLAS kernels: //p' "$dir/ours.txt")
 
 echo "== PyTorch twin ($threads threads) =="
-OPENBLAS_CORETYPE=$core perf record -q -F 499 -D "$skip" -o "$dir/theirs.data" -- \
-  /usr/bin/python3 "$bin/twins.py" "$threads" 3 "$steps" "$dir/$case.safetensors"
+if [ "$case" = mlp16 ]; then
+  twin=(/usr/bin/python3 -c "import sys; sys.argv = ['bench.py', '$threads']; sys.path.insert(0, '$bin'); import bench
+s = bench.mlp_setup(); bench.mlp_steps(s, 3); bench.mlp_steps(s, $steps)")
+else
+  twin=(/usr/bin/python3 "$bin/twins.py" "$threads" 3 "$steps" "$dir/$case.safetensors")
+fi
+OPENBLAS_CORETYPE=$core perf record -q -F 499 -D "$skip" -o "$dir/theirs.data" -- "${twin[@]}"
 echo
 report "$dir/theirs.data"
