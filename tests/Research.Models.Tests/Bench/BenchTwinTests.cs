@@ -71,6 +71,8 @@ public class BenchTwinTests
             CaseProfile.Run("lstm", 2, dir, output, small: true);
             Assert.True(new FileInfo(Path.Combine(dir, "lstm.safetensors")).Length > 0);
             Assert.Contains("median", output.ToString());
+            CaseProfile.Run(CaseProfile.Mlp16, 10, dir, output);
+            Assert.Contains("MLP step, batch 16: median", output.ToString());
             var unknown = Assert.Throws<ArgumentException>(() => CaseProfile.Run("nope", 1, dir, output, small: true));
             Assert.Contains("wavemix", unknown.Message);
         }
