@@ -112,7 +112,9 @@ public sealed class SsmStack : Module<Tensor, Tensor>
 ///   ELBO = Σ_t E_q[log p(x_t | z_{≤t})] − Σ_t KL(q(z_t | x_{≤t}) ‖ N(0, I))
 /// </code>
 /// Generation samples z_{1:T} from the prior in one call and decodes all steps with the parallel scan, then samples every
-/// x_t at once: no loop over tokens. Binary sequences [batch, time] in {0, 1} (float).
+/// x_t at once: no loop over tokens (<see cref="Generate"/>). <see cref="GenerateStepwise"/> samples the same model with a
+/// token loop through the decoder's recurrence, the way a recurrent sampler would. Binary sequences [batch, time] in {0, 1}
+/// (float).
 /// Without an encoder q(z | x) is the prior itself (μ = 0, log σ² = 0, KL = 0): the decoder's latents carry no information
 /// about x and the ELBO is E_{z∼N(0, I)} log p(x | z) — the control that shows what the inferred latents are worth.
 /// </summary>
@@ -219,14 +221,67 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
         return scope.Keep(-Elbo(x).Mean());
     }
 
-    /// <summary>Samples <paramref name="batch"/> sequences of <paramref name="length"/> steps: all latents, one parallel decode, all pixels at once.</summary>
+    /// <summary>
+    /// The parallel sampler: <paramref name="batch"/> sequences of <paramref name="length"/> steps, all latents drawn at once,
+    /// one parallel decode, all pixels at once (<see cref="Sample"/> with fresh draws).
+    /// </summary>
     public Tensor Generate(int batch, int length)
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
         var p = Decoder.In.Weight;
         var z = Tensor.RandN([batch, length, Latent], p.DType, p.Device);
-        return scope.Keep(Decode(z).Sigmoid().Bernoulli());
+        var u = Tensor.Rand([batch, length], p.DType, p.Device);
+        return scope.Keep(Sample(z, u).Samples);
+    }
+
+    /// <summary>
+    /// The parallel sampler with its draws given: z [batch, time, latent] ~ N(0, I) and u [batch, time] ~ U[0, 1) give
+    /// x_t = 1[u_t &lt; σ(ℓ_t)], ℓ = Decode(z) by the scan. Returns the samples and σ(ℓ), [batch, time] each.
+    /// </summary>
+    public (Tensor Samples, Tensor Probabilities) Sample(Tensor z, Tensor u)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var probabilities = Decode(z).Sigmoid();
+        return (scope.Keep((u < probabilities).To(probabilities.DType)), scope.Keep(probabilities));
+    }
+
+    /// <summary>
+    /// The token-loop sampler: the same generative model stepped one time step at a time through the decoder's recurrence
+    /// (<see cref="SsmStack.Step"/>), drawing z_t and u_t at each step as a recurrent sampler would; [batch, length].
+    /// </summary>
+    public Tensor GenerateStepwise(int batch, int length)
+    {
+        using var scope = NewScope();
+        var p = Decoder.In.Weight;
+        var (samples, _) = StepLoop(batch, length, _ => (Tensor.RandN([batch, Latent], p.DType, p.Device), Tensor.Rand([batch], p.DType, p.Device)));
+        return scope.Keep(samples);
+    }
+
+    /// <summary>
+    /// The token-loop sampler with its draws given (z [batch, time, latent], u [batch, time]): for t = 1 … T, one decoder
+    /// step on z_t, then x_t = 1[u_t &lt; σ(ℓ_t)]. With the draws of <see cref="Sample"/> it gives the same sequences.
+    /// </summary>
+    public (Tensor Samples, Tensor Probabilities) SampleStepwise(Tensor z, Tensor u) =>
+        StepLoop((int)z.Size(0), (int)z.Size(1), t => (z.Select(1, t), u.Select(1, t)));
+
+    private (Tensor Samples, Tensor Probabilities) StepLoop(int batch, int length, Func<int, (Tensor Z, Tensor U)> draw)
+    {
+        using var scope = NewScope();
+        using var noGrad = NoGrad();
+        var states = new Tensor?[Decoder.Layers.Length];
+        var samples = new Tensor[length];
+        var probabilities = new Tensor[length];
+        for (int t = 0; t < length; t++)
+        {
+            var (z, u) = draw(t);                                                                     // [batch, latent], [batch]
+            (var y, var next) = Decoder.Step(z, states);
+            states = next;
+            probabilities[t] = y.Squeeze(-1).Sigmoid();
+            samples[t] = (u < probabilities[t]).To(probabilities[t].DType);
+        }
+        return (scope.Keep(Tensor.Stack(samples, 1)), scope.Keep(Tensor.Stack(probabilities, 1)));
     }
 
     /// <summary>The decoder's logits by the recurrence, one step at a time (the definition the parallel decode must match).</summary>

@@ -152,6 +152,37 @@ public class VariationalSsmTests
     }
 
     [Fact]
+    public void TokenLoopSamplerGivesTheParallelSamplersSequencesFromTheSameDraws()
+    {
+        // the same latents z and uniforms u through the scan (all steps at once) and through the recurrence (one step at a time)
+        using var scope = NewScope();
+        ManualSeed(15);
+        using var model = new VariationalSsm(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+        var z = Tensor.RandN([64, 37, 3], DType.Float64);                                             // 37 steps: several chunks and a partial one
+        var u = Tensor.Rand([64, 37], DType.Float64);
+        var (parallel, pParallel) = model.Sample(z, u);
+        var (loop, pLoop) = model.SampleStepwise(z, u);
+        Assert.Equal([64L, 37], loop.Shape);
+        Assert.True(MaxAbsDiff(pParallel, pLoop) < 1e-10, $"|σ(ℓ) scan − loop| = {MaxAbsDiff(pParallel, pLoop):E2}");
+        Assert.Equal(0.0, MaxAbsDiff(parallel, loop));
+        Assert.Equal(0.0, MaxAbsDiff(parallel, (u < pParallel).Double()));                            // x_t = 1[u_t < σ(ℓ_t)]
+        double ones = parallel.Mean().Item<double>();
+        Assert.True(ones > 0.05 && ones < 0.95, $"fraction of ones {ones}: the comparison must see both values");
+    }
+
+    [Fact]
+    public void TokenLoopSamplerGivesBinarySequencesWithoutGradients()
+    {
+        using var scope = NewScope();
+        ManualSeed(16);
+        using var model = new VariationalSsm(latent: 2, width: 4, state: 3, layers: 1);
+        var samples = model.GenerateStepwise(5, 40);
+        Assert.Equal([5L, 40], samples.Shape);
+        Assert.False(samples.RequiresGrad);
+        Assert.True((samples * (1.0 - samples)).Abs().Max().Item<float>() == 0 && samples.Min().Item<float>() >= 0);
+    }
+
+    [Fact]
     public void GruSamplingLoopAgreesWithTeacherForcedLogits()
     {
         // the logits the generation loop drew each sample from equal the teacher-forced logits of the sampled sequence
