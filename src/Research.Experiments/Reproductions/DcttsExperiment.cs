@@ -125,9 +125,9 @@ public sealed class DcttsExperiment : IExperiment
     /// <inheritdoc />
     public string? Narrower => "espeak-ng phrases from a small grammar (one voice, 40 mel bands) instead of LJSpeech; Text2Mel only (no SSRN: " +
         "Griffin-Lim from the mel); e = d = 32, r = 2, 300 steps; L1 on standardised log-mels without the binary divergence; alignment measured " +
-        "teacher-forced on held-out phrases; at cpu scale (5 seeds, each variant at its tuned rate) the alignment holds (diagonal at step 40–60 " +
-        "in 5/5 seeds, never without guidance: 7.5× fewer steps) but the held-out mel L1 conditions fail (the unguided model's " +
-        "teacher-forced L1 is lower in 5/5 seeds; the shuffled-text control's in 1/5)";
+        "teacher-forced on held-out phrases; at cpu scale (5 seeds, each variant at its tuned rate, every chosen rate inside the sweep) " +
+        "the alignment holds (diagonal at step 40–60 in 5/5 seeds, never without guidance: 7.5× fewer steps) but the held-out mel L1 " +
+        "conditions fail (the unguided model's teacher-forced L1 is lower in 5/5 seeds; the shuffled-text control's in 2/5)";
 
     /// <inheritdoc />
     public string Claim => FormattableString.Invariant(
