@@ -30,6 +30,21 @@ public class DcttsExperimentTests
     }
 
     [Fact]
+    public void ValidationPhrasesComeFromTheCorpusDrawAndLeaveTheTestPhrasesAsTheyWere()
+    {
+        var s = DcttsSettings.For(Scale.Smoke) with { Validation = 3 };
+        var corpus = DcttsExperiment.Corpus(s);
+        var without = DcttsExperiment.Corpus(s with { Validation = 0 });
+        Assert.Equal(s.HeldOut, corpus.HeldOut.Count);
+        Assert.Equal(s.Phrases - s.HeldOut, corpus.Train.Count);
+        Assert.Equal(s.Validation, corpus.Validation.Count);
+        Assert.Equal(without.HeldOut.Select(p => p.Text), corpus.HeldOut.Select(p => p.Text));
+        Assert.Equal(without.Train.Select(p => p.Text), corpus.Train.Select(p => p.Text));
+        var seen = corpus.Train.Concat(corpus.HeldOut).Select(p => p.Text).ToHashSet();
+        Assert.All(corpus.Validation, p => Assert.DoesNotContain(p.Text, seen));
+    }
+
+    [Fact]
     public void PreparedBatchStacksStandardisedFramesAndShiftsThem()
     {
         using var scope = NewScope();
