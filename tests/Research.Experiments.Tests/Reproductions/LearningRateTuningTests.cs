@@ -36,4 +36,33 @@ public class LearningRateTuningTests
             (_, configs) => configs.Select(c => new ScoredRun(Math.Abs(c.LearningRate - 2), 0)).ToArray(), higherIsBetter: false);
         Assert.Equal(2, outcome.Chosen["m"]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ADivergedRateIsTheWorstWhateverTheDirection(bool higherIsBetter)
+    {
+        // The largest rates diverge (NaN, ±inf); each would win if compared as a number, so only 0.01 is a finite candidate.
+        double[] rates = [0.001, 0.01, 0.03, 0.1, 0.3];
+        double Validation(double lr) => lr switch
+        {
+            0.03 => double.NaN,
+            0.1 => double.PositiveInfinity,
+            0.3 => double.NegativeInfinity,
+            _ => (higherIsBetter ? 1 : -1) * lr,
+        };
+        var outcome = LearningRateTuning.Run(["m"], rates, [0, 1],
+            (_, configs) => configs.Select(c => new ScoredRun(Validation(c.LearningRate), c.LearningRate)).ToArray(), higherIsBetter);
+        Assert.Equal(0.01, outcome.Chosen["m"]);
+        Assert.Equal(new[] { 0.01, 0.01 }, outcome.Test["m"].Values);
+        Assert.True(double.IsNaN(outcome.Sweep["m"][0.03]));                             // the sweep still reports the divergence
+    }
+
+    [Fact]
+    public void WhenEveryRateDivergesTheSmallestIsKept()
+    {
+        var outcome = LearningRateTuning.Run(["m"], [0.001, 0.01], [0],
+            (_, configs) => configs.Select(_ => new ScoredRun(double.NaN, double.NaN)).ToArray(), higherIsBetter: false);
+        Assert.Equal(0.001, outcome.Chosen["m"]);
+    }
 }
