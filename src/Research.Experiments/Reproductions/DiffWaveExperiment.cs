@@ -173,14 +173,14 @@ public sealed class DiffWaveExperiment : IExperiment
 
     /// <inheritdoc />
     public string? Narrower => "class-conditional generation of 8 kHz synthetic notes (4 pitches × 2 timbres), not speech; no listening tests; " +
-        "at cpu scale the 6-step samples are noisier, but not by 1.5× (flatness ratio 1.31 ± 0.29, 1/5 seeds)";
+        "at cpu scale the 6-step samples are barely noisier, not 1.5× (flatness ratio 1.11 ± 0.15, 0/5 seeds)";
 
     /// <inheritdoc />
     public string Claim => "a class-conditional DiffWave trained by noise regression (T = 50) reaches a held-out ε-MSE ≤ 0.5; its samples " +
         "have the requested class pitch (FFT peak nearest the class pitch) in ≥ 75 % of clips (chance 25 %), ≥ 40 points above the same " +
-        "network trained with shuffled classes (both get the same 3-value learning-rate sweep, each keeping its best validation ε-MSE on the " +
-        "first seed); the 6-step fast sampler's samples are noisier, spectral flatness ≥ 1.5× the 50-step " +
-        "sampler's; in the mean over 5 seeds and in every seed (smoke: ε-MSE ≤ 0.9 only)";
+        "network trained on the same batches with shuffled classes (both get the same 3-value learning-rate sweep, each keeping its " +
+        "best validation ε-MSE on the first seed); the 6-step fast sampler's samples are noisier, spectral flatness ≥ 1.5× the " +
+        "50-step sampler's; in the mean over 5 seeds and in every seed (smoke: ε-MSE ≤ 0.9 only)";
 
     /// <inheritdoc />
     public ExperimentResult Run(ExperimentContext context)
