@@ -63,4 +63,86 @@ public class DiffWaveExperimentTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void TrainingBatchesAreCropsOfTheirClassesNoteAndRepeatForTheSameSeed()
+    {
+        var s = DiffWaveSettings.For(Scale.Smoke);
+        var clips = Enumerable.Range(0, s.Classes).Select(c => DiffWaveExperiment.Render(s, c, 0.2, DiffWaveRendering.Training)).ToArray();
+        var first = DiffWaveExperiment.TrainingBatches(s, clips, 7).Take(5).ToArray();
+        var again = DiffWaveExperiment.TrainingBatches(s, clips, 7).Take(5).ToArray();
+        var other = DiffWaveExperiment.TrainingBatches(s, clips, 8).First();
+        for (int k = 0; k < first.Length; k++)
+        {
+            var b = first[k];
+            Assert.Equal(b.Crops, again[k].Crops);
+            Assert.Equal(b.Steps, again[k].Steps);
+            Assert.Equal(b.Noise, again[k].Noise);
+            Assert.Equal(b.RandomClasses, again[k].RandomClasses);
+            Assert.Equal(s.Batch * s.Crop, b.Noise.Length);
+            Assert.All(b.Steps, step => Assert.InRange(step, 1, s.DiffusionSteps));
+            Assert.All(b.RandomClasses, c => Assert.InRange(c, 0, s.Classes - 1));
+            for (int row = 0; row < s.Batch; row++)
+            {
+                var crop = b.Crops[(row * s.Crop)..((row + 1) * s.Crop)];
+                var note = clips[b.Classes[row]].Samples;
+                Assert.True(Enumerable.Range(0, note.Length - s.Crop + 1).Any(o => note.AsSpan(o, s.Crop).SequenceEqual(crop.AsSpan())),
+                    $"batch {k}, row {row}: not a crop of class {b.Classes[row]}'s note");
+            }
+        }
+        Assert.NotEqual(first[0].Noise, other.Noise);
+        var noise = first.SelectMany(b => b.Noise).Select(v => (double)v).ToArray();
+        Assert.InRange(noise.Average(), -0.05, 0.05);
+        Assert.InRange(noise.Select(v => v * v).Average(), 0.9, 1.1);
+    }
+
+    [Fact]
+    public void DiffWaveAndTheControlTrainOnTheSameBatchesInTheSameOrder()
+    {
+        var s = DiffWaveSettings.For(Scale.Smoke) with
+        {
+            LearningRates = [1e-3, 4e-3], TrainSteps = 3, Seeds = 2, ListenSeconds = 0.05, MinPitchGain = 0.01,
+        };
+        var seen = new Dictionary<string, List<(int Step, DiffWaveBatch Batch)>>();
+        var root = Directory.CreateTempSubdirectory("diffwave-batches-").FullName;
+        try
+        {
+            ExperimentRunner.Run(new DiffWaveExperiment(_ => s, (run, step, batch) =>
+            {
+                if (!seen.TryGetValue(run, out var list)) seen[run] = list = [];
+                list.Add((step, batch));
+            }), Scale.Smoke, Device.CPU, root: root);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        Assert.Equal(2 * s.LearningRates.Length + 2 * 1, seen.Count);                     // seed 0: the sweep; seed 1: the chosen rates
+        foreach (var seed in new[] { "seed0", "seed1" })
+        {
+            var runs = seen.Where(kv => kv.Key.StartsWith(seed + "/", StringComparison.Ordinal)).ToArray();
+            Assert.Contains(runs, kv => kv.Key.Contains(DiffWaveExperiment.Model, StringComparison.Ordinal));
+            Assert.Contains(runs, kv => kv.Key.Contains(DiffWaveExperiment.Control, StringComparison.Ordinal));
+            var reference = runs[0].Value;
+            Assert.Equal(Enumerable.Range(1, s.TrainSteps), reference.Select(r => r.Step));
+            foreach (var (run, batches) in runs)
+            {
+                Assert.Equal(reference.Select(r => r.Step), batches.Select(r => r.Step));
+                for (int k = 0; k < batches.Count; k++)
+                {
+                    DiffWaveBatch a = reference[k].Batch, b = batches[k].Batch;
+                    Assert.Equal(a.Crops, b.Crops);
+                    Assert.Equal(a.Classes, b.Classes);
+                    Assert.Equal(a.Steps, b.Steps);
+                    Assert.Equal(a.Noise, b.Noise);
+                    Assert.Equal(a.RandomClasses, b.RandomClasses);
+                }
+            }
+        }
+        Assert.NotEqual(seen.First(kv => kv.Key.StartsWith("seed0/", StringComparison.Ordinal)).Value[0].Batch.Noise,
+            seen.First(kv => kv.Key.StartsWith("seed1/", StringComparison.Ordinal)).Value[0].Batch.Noise);
+        var batch = seen.Values.First()[0].Batch;
+        Assert.Equal(batch.Classes, batch.Told(shuffled: false));
+        Assert.Equal(batch.RandomClasses, batch.Told(shuffled: true));
+    }
 }
