@@ -29,7 +29,7 @@ public class PlstmExperimentTests
             Assert.Equal(2 * s.TrainSize, s.TestSizes.Max());
             Assert.Contains(s.TrainSize, s.TestSizes);
             if (scale != Scale.Smoke)
-                Assert.True(s.Seeds >= 3 && s.LearningRates.Length >= 2 && s.CheckClaim && s.Depth == PlstmSettings.Layers, $"{scale}");
+                Assert.True(s.Seeds >= 3 && s.LearningRates.Length >= 2 && s.CheckClaim && s.Baseline && s.Depth == PlstmSettings.Layers, $"{scale}");
         }
     }
 
