@@ -22,12 +22,14 @@ public class PlstmExperimentTests
         foreach (var scale in new[] { Scale.Smoke, Scale.Cpu, Scale.Gpu })
         {
             var s = PlstmSettings.For(scale);
-            using var plstm = PlstmExperiment.CreatePlstm();
-            using var vit = PlstmExperiment.CreateVit(s.TrainSize);
+            using var plstm = PlstmExperiment.CreatePlstm(depth: s.Depth);
+            using var vit = PlstmExperiment.CreateVit(s.TrainSize, depth: s.Depth);
+            Assert.Equal(s.Depth, plstm.Layers.Length);
             Assert.InRange(vit.ParameterCount() / (double)plstm.ParameterCount(), 0.9, 1.1);
             Assert.Equal(2 * s.TrainSize, s.TestSizes.Max());
             Assert.Contains(s.TrainSize, s.TestSizes);
-            if (scale != Scale.Smoke) Assert.True(s.Seeds >= 3 && s.LearningRates.Length >= 2 && s.CheckClaim, $"{scale}");
+            if (scale != Scale.Smoke)
+                Assert.True(s.Seeds >= 3 && s.LearningRates.Length >= 2 && s.CheckClaim && s.Baseline && s.Depth == PlstmSettings.Layers, $"{scale}");
         }
     }
 
