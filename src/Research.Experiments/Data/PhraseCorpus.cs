@@ -82,9 +82,15 @@ public sealed class PhraseCorpus
             throw new InvalidOperationException($"the grammar has only {validationTexts.Length} more phrases of trained words; {validation} asked for");
         using var scope = NewScope();
         using var mel = new LogMelSpectrogram(sampleRate, nFft, hop, melBands, power: 1, floor: Floor);
+        // The waves (espeak-ng or its cache, resampling, trimming: no tensors) are made on every core; the mels in order.
+        var texts = train.Concat(held).Concat(validationTexts).Distinct().ToArray();
+        var waves = new float[texts.Length][];
+        Parallel.For(0, texts.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
+            i => waves[i] = Trimmed(Speech.Say(texts[i], voice, wordsPerMinute, sampleRate: sampleRate).Samples, sampleRate));
+        var waveOf = texts.Zip(waves).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
         SpokenPhrase Render(string text)
         {
-            var wave = Trimmed(Speech.Say(text, voice, wordsPerMinute, sampleRate: sampleRate).Samples, sampleRate);
+            var wave = waveOf[text];
             using var inner = NewScope();
             var bands = mel.Forward(Tensor.From(wave, wave.Length)).T.Contiguous();           // [frames, bands]
             var values = bands.ToArray<float>();
