@@ -358,8 +358,8 @@ public sealed class DiffWaveExperiment : IExperiment
             var x0 = Tensor.From(batch.Crops, s.Batch, s.Crop).To(device);                                    // [batch, crop]
             var steps = Tensor.From(batch.Steps).To(device);
             var noise = Tensor.From(batch.Noise, s.Batch, s.Crop).To(device);
-            var (noisy, _) = diffusion.Corrupt(x0, steps, noise);                                   // x_s = √ᾱ_s x_0 + √(1 − ᾱ_s) ε
-            var loss = (net.Forward(noisy, steps, Tensor.From(batch.Told(shuffled)).To(device)) - noise).Square().Mean();
+            var told = Tensor.From(batch.Told(shuffled)).To(device);
+            var loss = diffusion.Loss((x, t) => net.Forward(x, t, told), x0, steps, noise);
             optimizer.ZeroGrad();
             loss.Backward();
             optimizer.Step();

@@ -66,13 +66,14 @@ public sealed class DenoisingDiffusion
 
     /// <summary>
     /// The training loss ‖ε − ε_θ(x_s, s)‖² (mean over elements) at steps s ~ U{1..T}, one per example of x_0 [batch, …];
-    /// <paramref name="epsilon"/> maps (x_s, s int64 [batch]) to ε̂.
+    /// <paramref name="epsilon"/> maps (x_s, s int64 [batch]) to ε̂. <paramref name="steps"/> and <paramref name="noise"/>, when
+    /// given, replace the random draws (a model and its control trained on the same batches).
     /// </summary>
-    public Tensor Loss(Func<Tensor, Tensor, Tensor> epsilon, Tensor x0)
+    public Tensor Loss(Func<Tensor, Tensor, Tensor> epsilon, Tensor x0, Tensor? steps = null, Tensor? noise = null)
     {
         using var scope = NewScope();
-        var steps = RandomSteps(x0.Size(0), x0.Device);
-        var (noisy, noise) = Corrupt(x0, steps);
+        steps ??= RandomSteps(x0.Size(0), x0.Device);
+        (var noisy, noise) = Corrupt(x0, steps, noise);
         return scope.Keep((epsilon(noisy, steps) - noise).Square().Mean());
     }
 
