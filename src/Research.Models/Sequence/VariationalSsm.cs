@@ -270,17 +270,9 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        var states = new Tensor?[Decoder.Layers.Length];
-        var samples = new Tensor[length];
-        var probabilities = new Tensor[length];
-        for (int t = 0; t < length; t++)
-        {
-            var (z, u) = draw(t);                                                                     // [batch, latent], [batch]
-            (var y, var next) = Decoder.Step(z, states);
-            states = next;
-            probabilities[t] = y.Squeeze(-1).Sigmoid();
-            samples[t] = (u < probabilities[t]).To(probabilities[t].DType);
-        }
+        var draws = new (Tensor Z, Tensor U)[length];
+        var probabilities = StepLogits(length, t => (draws[t] = draw(t)).Z).Select(l => l.Sigmoid()).ToArray();
+        var samples = probabilities.Select((p, t) => (draws[t].U < p).To(p.DType)).ToArray();
         return (scope.Keep(Tensor.Stack(samples, 1)), scope.Keep(Tensor.Stack(probabilities, 1)));
     }
 
@@ -288,14 +280,18 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
     public Tensor DecodeStepwise(Tensor z)
     {
         using var scope = NewScope();
+        return scope.Keep(Tensor.Stack(StepLogits((int)z.Size(1), t => z.Select(1, t)).ToArray(), 1));
+    }
+
+    /// <summary>The decoder stepped through its recurrence: the logits [batch] of t = 0 … length − 1, z_t [batch, latent] asked for in order.</summary>
+    private IEnumerable<Tensor> StepLogits(int length, Func<int, Tensor> latent)
+    {
         var states = new Tensor?[Decoder.Layers.Length];
-        var logits = new Tensor[z.Size(1)];
-        for (int t = 0; t < logits.Length; t++)
+        for (int t = 0; t < length; t++)
         {
-            (var y, var next) = Decoder.Step(z.Select(1, t), states);
+            (var y, var next) = Decoder.Step(latent(t), states);
             states = next;
-            logits[t] = y.Squeeze(-1);
+            yield return y.Squeeze(-1);
         }
-        return scope.Keep(Tensor.Stack(logits, 1));
     }
 }
