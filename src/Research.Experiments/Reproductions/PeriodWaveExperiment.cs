@@ -51,14 +51,14 @@ public sealed record PeriodWaveSettings(int SampleRate, double LowestPitch, doub
     /// <summary>
     /// smoke: periods 2, 3, 5 with 4 channels, 40 steps, one rate, 1 seed, the period-aware estimator alone; cpu: periods
     /// 2, 3, 5, 7, 11 with 8 channels and 4 layers against an 8-layer plain stack and the no-reshape control, the same sweep
-    /// of 10⁻³, 3·10⁻³, 10⁻² for all three (first seed, validation loss), 5 seeds; gpu: 32 channels, 6 layers, 3 rates, 5 seeds.
+    /// of 10⁻³, 3·10⁻³, 10⁻², 3·10⁻² for all three (first seed, validation loss), 5 seeds; gpu: 32 channels, 6 layers, 3 rates, 5 seeds.
     /// </summary>
     public static PeriodWaveSettings For(Scale scale) => scale switch
     {
         Scale.Smoke => new(8000, 100, 400, 2, 8192, 32, 256, 64, new PeriodWaveConfig(4, 3, [2, 3, 5], 0, 0), 6,
             Steps: 40, Batch: 4, Crop: 512, LearningRates: [3e-3], Seeds: 1, EulerSteps: [1, 4], MaxLossRatio: 0, MinHnrGain: 0, MaxLossFraction: 0.9),
         Scale.Cpu => new(8000, 100, 400, 6, 8192, 32, 256, 64, new PeriodWaveConfig(8, 4, [2, 3, 5, 7, 11], 0, 0), 8,
-            Steps: 300, Batch: 8, Crop: 1024, LearningRates: [1e-3, 3e-3, 1e-2], Seeds: 5, EulerSteps: [1, 2, 4, 8, 16],
+            Steps: 300, Batch: 8, Crop: 1024, LearningRates: [1e-3, 3e-3, 1e-2, 3e-2], Seeds: 5, EulerSteps: [1, 2, 4, 8, 16],
             MaxLossRatio: 0.95, MinHnrGain: 1.0, MaxLossFraction: 0),
         _ => new(8000, 80, 500, 12, 8192, 64, 512, 64, new PeriodWaveConfig(32, 6, [2, 3, 5, 7, 11], 0, 0), 10,
             Steps: 20000, Batch: 16, Crop: 4096, LearningRates: [3e-4, 1e-3, 3e-3], Seeds: 5, EulerSteps: [1, 2, 4, 8, 16, 32],
