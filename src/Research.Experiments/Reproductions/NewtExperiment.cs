@@ -35,7 +35,7 @@ public sealed record NewtSettings(NewtConfig Newt, double Seconds, int TrainingN
 {
     /// <summary>
     /// smoke: 4 shapers, 2 training notes of 1 s, 8 steps, one learning rate, one seed; cpu: 16 shapers of width 8, 32
-    /// harmonics, 10 training notes of 1.5 s, 250 steps of 4 × 0.26 s, learning rates 1e-3, 3e-3, 1e-2, 5 seeds (both at 8 kHz);
+    /// harmonics, 10 training notes of 1.5 s, 250 steps of 4 × 0.26 s, learning rates 1e-4 … 1e-2 (5), 5 seeds (both at 8 kHz);
     /// gpu: the paper's 16 kHz, 64 shapers, 101 harmonics, 128-unit GRU and MLPs, a 2 s reverb, 5000 steps, 5 seeds. Frames of 8 ms.
     /// </summary>
     public static NewtSettings For(Scale scale) => scale switch
@@ -46,7 +46,7 @@ public sealed record NewtSettings(NewtConfig Newt, double Seconds, int TrainingN
             MaxTrainedRatio: 0.95, MaxAdditiveRatio: 0, MaxPatternErrorDb: 0, MinControlRatio: 0, MinRealTime: 1),
         Scale.Cpu => new(new NewtConfig(SampleRate: 8000, Hop: 64, Harmonics: 32, NoiseFilter: 128, ReverbLength: 1000), Seconds: 1.5,
             TrainingNotes: 10, ValidationNotes: 3, HeldOutNotes: 4, LowestPitch: 130, HighestPitch: 520, Steps: 250, Batch: 4, CropFrames: 32,
-            LearningRates: [1e-3, 3e-3, 1e-2], Seeds: 5, PatternHarmonics: 10, TimingRepeats: 3, MaxTrainedRatio: 0.5, MaxAdditiveRatio: 1.1,
+            LearningRates: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], Seeds: 5, PatternHarmonics: 10, TimingRepeats: 3, MaxTrainedRatio: 0.5, MaxAdditiveRatio: 1.1,
             MaxPatternErrorDb: 3, MinControlRatio: 1.1, MinRealTime: 1),
         _ => new(new NewtConfig(Harmonics: 101, Shapers: 64, Hidden: 128, Embedding: 128, ReverbLength: 32000), Seconds: 4,
             TrainingNotes: 24, ValidationNotes: 4, HeldOutNotes: 8, LowestPitch: 100, HighestPitch: 800, Steps: 5000, Batch: 8, CropFrames: 250,
