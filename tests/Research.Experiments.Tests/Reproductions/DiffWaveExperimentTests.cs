@@ -11,10 +11,10 @@ public class DiffWaveExperimentTests
     [Theory]
     [InlineData(Scale.Cpu)]
     [InlineData(Scale.Gpu)]
-    public void CpuAndGpuSweepThreeLearningRatesAndTrainTheControl(Scale scale)
+    public void CpuAndGpuSweepAtLeastThreeLearningRatesAndTrainTheControl(Scale scale)
     {
         var s = DiffWaveSettings.For(scale);
-        Assert.Equal(3, s.LearningRates.Distinct().Count());
+        Assert.True(s.LearningRates.Distinct().Count() >= 3);
         Assert.True(s.MinPitchGain > 0);
         Assert.True(s.Seeds >= 3);
     }

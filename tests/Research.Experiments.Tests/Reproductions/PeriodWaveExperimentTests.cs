@@ -6,10 +6,10 @@ namespace Research.Experiments.Tests.Reproductions;
 public class PeriodWaveExperimentTests
 {
     [Fact]
-    public void CpuSweepsTheSameThreeRatesForAllThreeEstimatorsOverFiveSeeds()
+    public void CpuSweepsTheSameFourRatesForAllThreeEstimatorsOverFiveSeeds()
     {
         var s = PeriodWaveSettings.For(Scale.Cpu);
-        Assert.Equal([1e-3, 3e-3, 1e-2], s.LearningRates);
+        Assert.Equal([1e-3, 3e-3, 1e-2, 3e-2], s.LearningRates);
         Assert.True(s.Compare);
         Assert.Equal(5, s.Seeds);
         Assert.Equal(0.95, s.MaxLossRatio);
