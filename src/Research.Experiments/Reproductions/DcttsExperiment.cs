@@ -41,14 +41,14 @@ public sealed record DcttsSettings(Text2MelConfig Model, int Phrases, int HeldOu
     public const int CorpusSeed = 7;
 
     /// <summary>
-    /// smoke: 40 phrases, e = d = 16, 20 steps of 4 phrases at lr 2e-3 (no sweep), one seed; cpu: 400 phrases + 16 validation
+    /// smoke: 24 phrases, e = d = 16, 20 steps of 4 phrases at lr 2e-3 (no sweep), one seed; cpu: 400 phrases + 16 validation
     /// phrases, e = d = 32, r = 2, 40 bands, 300 steps of 16 phrases, sweep {1e-3, 2e-3, 4e-3, 8e-3}, 5 seeds (3 left margins
     /// below twice the seed-to-seed spread); gpu: 2000 phrases + 32 validation, the paper's e = 128, d = 256, r = 4 (80 bands would need a
     /// corpus re-render; 40 kept), 5000 steps, sweep {3e-4, 1e-3, 3e-3}, 5 seeds.
     /// </summary>
     public static DcttsSettings For(Scale scale) => scale switch
     {
-        Scale.Smoke => new(new Text2MelConfig(Embedding: 16, Channels: 16, Reduction: 2), 40, 4, Validation: 0, Steps: 20, Batch: 4,
+        Scale.Smoke => new(new Text2MelConfig(Embedding: 16, Channels: 16, Reduction: 2), 24, 4, Validation: 0, Steps: 20, Batch: 4,
             LearningRates: [2e-3], Seeds: 1, EvalEvery: 10, FullClaim: false, GriffinLimIterations: 2),
         Scale.Cpu => new(new Text2MelConfig(Embedding: 32, Channels: 32, Reduction: 2), 400, 16, Validation: 16, Steps: 300, Batch: 16,
             LearningRates: [1e-3, 2e-3, 4e-3, 8e-3], Seeds: 5, EvalEvery: 20, FullClaim: true, GriffinLimIterations: 32),
