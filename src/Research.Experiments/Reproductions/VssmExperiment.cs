@@ -56,7 +56,7 @@ public sealed record VssmSettings(int Latent, int Width, int State, int Layers, 
 
     /// <summary>
     /// Sampler comparison: 2,000 sequences from each sampler per seed and 999 permutations at cpu and gpu, 400 and 199 at smoke
-/// (printed, not checked). smoke: 15 steps at lr 2e-2, one seed, timing at T = 64 (printed); checked only that the VSSM's −ELBO is below
+    /// (printed, not checked). smoke: 15 steps at lr 2e-2, one seed, timing at T = 64 (printed); checked only that the VSSM's −ELBO is below
     /// 64 ln 2 (a fair coin per pixel). cpu: 400 steps, lr ∈ {3e-3, 1e-2}, 5 seeds (3 left the margin of the likelihood ratio
     /// below twice its seed-to-seed spread), timing at T = 64 … 4096, 5 rounds;
     /// gpu: 3000 steps, lr ∈ {1e-3, 3e-3, 1e-2}, 5 seeds. VSSM: 8 latents per step, encoder and decoder of 2 SSM layers ×
@@ -266,7 +266,7 @@ public sealed class VssmExperiment : IExperiment
                 var model = VssmOf(seeds[i]);
                 var parallel = model.Generate(s.SamplerDraws, VssmSettings.Length);
                 var loop = model.GenerateStepwise(s.SamplerDraws, VssmSettings.Length);
-                var reset = GenerateWithStateResets(model, s.SamplerDraws, VssmSettings.Length, VssmSettings.Row);
+                var reset = model.GenerateStepwise(s.SamplerDraws, VssmSettings.Length, resetEvery: VssmSettings.Row);
                 var comparison = new SamplerComparison(
                     BinaryTwoSampleTest.Run(loop, parallel, VssmSettings.SamplerLags, s.Permutations, 2 * i),
                     BinaryTwoSampleTest.Run(reset, parallel, VssmSettings.SamplerLags, s.Permutations, 2 * i + 1));
@@ -354,26 +354,6 @@ public sealed class VssmExperiment : IExperiment
         var ms = AlternatingTimer.MedianMilliseconds([() => vssm.Generate(batch, length).Dispose(), () => gru.Generate(batch, length).Dispose(),
             () => vssm.GenerateStepwise(batch, length).Dispose()], rounds);
         return new GenerationTiming(length, ms[0], ms[1], ms[2]);
-    }
-
-    /// <summary>
-    /// The control sampler: the VSSM's token loop with the decoder's state set back to zero at the start of every
-    /// <paramref name="row"/> steps — a recurrence that forgets across rows, so its samples must differ from the model's.
-    /// </summary>
-    public static Tensor GenerateWithStateResets(VariationalSsm vssm, int batch, int length, int row)
-    {
-        using var scope = NewScope();
-        using var noGrad = NoGrad();
-        var p = vssm.Decoder.In.Weight;
-        var states = new Tensor?[vssm.Decoder.Layers.Length];
-        var samples = new Tensor[length];
-        for (int t = 0; t < length; t++)
-        {
-            if (t % row == 0) states = new Tensor?[states.Length];
-            (var y, states) = vssm.Decoder.Step(Tensor.RandN([batch, vssm.Latent], p.DType, p.Device), states);
-            samples[t] = (Tensor.Rand([batch], p.DType, p.Device) < y.Squeeze(-1).Sigmoid()).To(p.DType);
-        }
-        return scope.Keep(Tensor.Stack(samples, 1));
     }
 
     /// <summary>Per-pixel means of binary digits [n, 64] as an 8×8 image, row 0 at the top.</summary>

@@ -249,29 +249,34 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
 
     /// <summary>
     /// The token-loop sampler: the same generative model stepped one time step at a time through the decoder's recurrence
-    /// (<see cref="SsmStack.Step"/>), drawing z_t and u_t at each step as a recurrent sampler would; [batch, length].
+    /// (<see cref="SsmStack.Step"/>), with z_t and u_t drawn in step order as a recurrent sampler would; [batch, length].
+    /// With <paramref name="resetEvery"/> the decoder's state is set back to zero at every multiple of it: a sampler that
+    /// forgets across blocks (a wrong recurrence, the control a sampler comparison must detect).
     /// </summary>
-    public Tensor GenerateStepwise(int batch, int length)
+    public Tensor GenerateStepwise(int batch, int length, int? resetEvery = null)
     {
         using var scope = NewScope();
         var p = Decoder.In.Weight;
-        var (samples, _) = StepLoop(batch, length, _ => (Tensor.RandN([batch, Latent], p.DType, p.Device), Tensor.Rand([batch], p.DType, p.Device)));
+        var (samples, _) = StepLoop(length, _ => (Tensor.RandN([batch, Latent], p.DType, p.Device), Tensor.Rand([batch], p.DType, p.Device)),
+            resetEvery);
         return scope.Keep(samples);
     }
 
     /// <summary>
     /// The token-loop sampler with its draws given (z [batch, time, latent], u [batch, time]): for t = 1 … T, one decoder
-    /// step on z_t, then x_t = 1[u_t &lt; σ(ℓ_t)]. With the draws of <see cref="Sample"/> it gives the same sequences.
+    /// step on z_t, then x_t = 1[u_t &lt; σ(ℓ_t)]. With the draws of <see cref="Sample"/> it gives the same sequences;
+    /// <paramref name="resetEvery"/> as in <see cref="GenerateStepwise"/>.
     /// </summary>
-    public (Tensor Samples, Tensor Probabilities) SampleStepwise(Tensor z, Tensor u) =>
-        StepLoop((int)z.Size(0), (int)z.Size(1), t => (z.Select(1, t), u.Select(1, t)));
+    public (Tensor Samples, Tensor Probabilities) SampleStepwise(Tensor z, Tensor u, int? resetEvery = null) =>
+        StepLoop((int)z.Size(1), t => (z.Select(1, t), u.Select(1, t)), resetEvery);
 
-    private (Tensor Samples, Tensor Probabilities) StepLoop(int batch, int length, Func<int, (Tensor Z, Tensor U)> draw)
+    /// <summary>x_t = 1[u_t &lt; σ(ℓ_t)] with ℓ from the recurrence on the draws (z_t, u_t) of t = 0 … length − 1, drawn in that order.</summary>
+    private (Tensor Samples, Tensor Probabilities) StepLoop(int length, Func<int, (Tensor Z, Tensor U)> draw, int? resetEvery)
     {
         using var scope = NewScope();
         using var noGrad = NoGrad();
-        var draws = new (Tensor Z, Tensor U)[length];
-        var probabilities = StepLogits(length, t => (draws[t] = draw(t)).Z).Select(l => l.Sigmoid()).ToArray();
+        var draws = Enumerable.Range(0, length).Select(draw).ToArray();
+        var probabilities = StepLogits(length, t => draws[t].Z, resetEvery).Select(l => l.Sigmoid()).ToArray();
         var samples = probabilities.Select((p, t) => (draws[t].U < p).To(p.DType)).ToArray();
         return (scope.Keep(Tensor.Stack(samples, 1)), scope.Keep(Tensor.Stack(probabilities, 1)));
     }
@@ -280,15 +285,20 @@ public sealed class VariationalSsm : Module<Tensor, Tensor>
     public Tensor DecodeStepwise(Tensor z)
     {
         using var scope = NewScope();
-        return scope.Keep(Tensor.Stack(StepLogits((int)z.Size(1), t => z.Select(1, t)).ToArray(), 1));
+        return scope.Keep(Tensor.Stack(StepLogits((int)z.Size(1), t => z.Select(1, t), resetEvery: null).ToArray(), 1));
     }
 
-    /// <summary>The decoder stepped through its recurrence: the logits [batch] of t = 0 … length − 1, z_t [batch, latent] asked for in order.</summary>
-    private IEnumerable<Tensor> StepLogits(int length, Func<int, Tensor> latent)
+    /// <summary>
+    /// The decoder stepped through its recurrence: the logits [batch] of t = 0 … length − 1, z_t [batch, latent] asked for in
+    /// order; the state starts from zero, and again at every multiple of <paramref name="resetEvery"/> when given.
+    /// </summary>
+    private IEnumerable<Tensor> StepLogits(int length, Func<int, Tensor> latent, int? resetEvery)
     {
+        if (resetEvery < 1) throw new ArgumentOutOfRangeException(nameof(resetEvery), resetEvery, "a reset period must be at least 1 step");
         var states = new Tensor?[Decoder.Layers.Length];
         for (int t = 0; t < length; t++)
         {
+            if (t > 0 && t % resetEvery == 0) states = new Tensor?[states.Length];
             (var y, var next) = Decoder.Step(latent(t), states);
             states = next;
             yield return y.Squeeze(-1);

@@ -183,6 +183,25 @@ public class VariationalSsmTests
     }
 
     [Fact]
+    public void StateResetsMakeEveryBlockStartAfreshAndOnlyThen()
+    {
+        // with the state reset every 8 steps, a block whose latents repeat the first block's gets the first block's
+        // probabilities; without resets the carried state changes them
+        using var scope = NewScope();
+        ManualSeed(17);
+        using var model = new VariationalSsm(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+        var block = Tensor.RandN([4, 8, 3], DType.Float64);
+        var z = Tensor.Cat([block, Tensor.RandN([4, 8, 3], DType.Float64), block], 1);                  // blocks 0 and 2 equal
+        var u = Tensor.Rand([4, 24], DType.Float64);
+        var (_, reset) = model.SampleStepwise(z, u, resetEvery: 8);
+        var (_, carried) = model.SampleStepwise(z, u);
+        Assert.True(MaxAbsDiff(reset.Narrow(1, 16, 8), reset.Narrow(1, 0, 8)) < 1e-12);
+        Assert.Equal(0.0, MaxAbsDiff(reset.Narrow(1, 0, 8), carried.Narrow(1, 0, 8)));                 // no reset before step 8
+        Assert.True(MaxAbsDiff(carried.Narrow(1, 16, 8), carried.Narrow(1, 0, 8)) > 1e-3, "the carried state must matter");
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.SampleStepwise(z, u, resetEvery: 0));
+    }
+
+    [Fact]
     public void GruSamplingLoopAgreesWithTeacherForcedLogits()
     {
         // the logits the generation loop drew each sample from equal the teacher-forced logits of the sampled sequence
