@@ -164,7 +164,7 @@ public sealed class NewtExperiment : IExperiment
     public string Title => "Neural waveshaping synthesis (Hayes, Saitis & Fazekas, 2021)";
 
     /// <inheritdoc />
-    public string? Narrower => "one SoX plucked-string timbre at 8 kHz instead of URMP instruments at 16 kHz, a 17k-parameter model, multi-resolution " +
+    public string? Narrower => "one SoX plucked-string timbre at 8 kHz instead of URMP instruments at 16 kHz, a 20k-parameter model, multi-resolution " +
         "STFT distance and harmonic levels instead of listening tests and FAD";
 
     /// <inheritdoc />

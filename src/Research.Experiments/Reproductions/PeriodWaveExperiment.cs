@@ -130,7 +130,9 @@ public sealed class PeriodWaveExperiment : IExperiment
         "16-step Euler samples have a harmonic-to-noise ratio ≥ 1 dB higher, in the mean over 5 seeds and in every seed; control, " +
         "registered before the run: the same two margins hold against the same estimator without the period reshape (the same branches, " +
         "taps and parameters on the 1-D time axis), so the gain is the reshape's and not the extra branches'; tuning: each of the three " +
-        "estimators gets the same learning-rate sweep, 10⁻³, 3·10⁻³, 10⁻², on the first seed and keeps the rate with the lowest " +
+        "estimators gets the same learning-rate sweep, " +
+        string.Join(", ", PeriodWaveSettings.For(Scale.Cpu).LearningRates.Select(lr => lr.ToString("G3", CultureInfo.InvariantCulture))) +
+        ", on the first seed and keeps the rate with the lowest " +
         "validation loss (other unseen notes than the test notes); the other seeds train at that rate " +
         "(smoke: the period-aware's held-out loss ≤ 0.9× that of the zero vector field)";
 

@@ -138,7 +138,8 @@ public sealed class PhaseNetExperiment : IExperiment
     /// <inheritdoc />
     public string Claim => "on held-out synthetic seismograms (SNR 0–20 dB, 10 % noise-only), PhaseNet picks P with a median error " +
         "≤ 3 samples and S ≤ 5 samples (100 Hz), with recall and precision ≥ 0.9 for both phases, and its F1 is at least the tuned " +
-        "STA/LTA picker's in every 5-dB SNR bin for both phases; mean and every one of 5 seeds (smoke: one seed, 60 steps, " +
+        "STA/LTA picker's in every 5-dB SNR bin for both phases; mean and every one of " + PhaseNetSettings.For(Scale.Cpu).Seeds +
+        " seeds (smoke: one seed, 60 steps, " +
         "median errors ≤ 10 samples, recall and precision ≥ 0.3)";
 
     /// <inheritdoc />
