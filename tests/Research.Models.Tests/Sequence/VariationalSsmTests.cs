@@ -13,6 +13,9 @@ public class VariationalSsmTests
         return (x - y).Abs().Max().Item<double>();
     }
 
+    /// <summary>Two float64 layers with 8-step chunks: sequences of 37 steps cover several chunks and a partial one.</summary>
+    private static VariationalSsm ChunkedFloat64Model() => new(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+
     [Theory]
     [InlineData(0.0, 1.0)]
     [InlineData(1.5, 0.3)]
@@ -58,7 +61,7 @@ public class VariationalSsmTests
     {
         using var scope = NewScope();
         ManualSeed(8);
-        using var model = new VariationalSsm(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+        using var model = ChunkedFloat64Model();
         var z = Tensor.RandN([2, 37, 3], DType.Float64);                                              // 37 steps: several chunks and a partial one
         using var noGrad = NoGrad();
         var parallel = model.Decode(z);
@@ -140,14 +143,17 @@ public class VariationalSsmTests
         Assert.Equal(VariationalSsm.ParameterCountOf(3, 7, 5, 2, encoder), model.ParameterCount());
     }
 
-    [Fact]
-    public void GenerationGivesBinarySequencesInOneParallelDecode()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BothSamplersGiveBinarySequencesWithoutGradients(bool tokenLoop)
     {
         using var scope = NewScope();
         ManualSeed(12);
         using var model = new VariationalSsm(latent: 2, width: 4, state: 3, layers: 1);
-        var samples = model.Generate(5, 40);
+        var samples = tokenLoop ? model.GenerateStepwise(5, 40) : model.Generate(5, 40);
         Assert.Equal([5L, 40], samples.Shape);
+        Assert.False(samples.RequiresGrad);
         Assert.True((samples * (1.0 - samples)).Abs().Max().Item<float>() == 0 && samples.Min().Item<float>() >= 0);
     }
 
@@ -157,7 +163,7 @@ public class VariationalSsmTests
         // the same latents z and uniforms u through the scan (all steps at once) and through the recurrence (one step at a time)
         using var scope = NewScope();
         ManualSeed(15);
-        using var model = new VariationalSsm(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+        using var model = ChunkedFloat64Model();
         var z = Tensor.RandN([64, 37, 3], DType.Float64);                                             // 37 steps: several chunks and a partial one
         var u = Tensor.Rand([64, 37], DType.Float64);
         var (parallel, pParallel) = model.Sample(z, u);
@@ -171,25 +177,13 @@ public class VariationalSsmTests
     }
 
     [Fact]
-    public void TokenLoopSamplerGivesBinarySequencesWithoutGradients()
-    {
-        using var scope = NewScope();
-        ManualSeed(16);
-        using var model = new VariationalSsm(latent: 2, width: 4, state: 3, layers: 1);
-        var samples = model.GenerateStepwise(5, 40);
-        Assert.Equal([5L, 40], samples.Shape);
-        Assert.False(samples.RequiresGrad);
-        Assert.True((samples * (1.0 - samples)).Abs().Max().Item<float>() == 0 && samples.Min().Item<float>() >= 0);
-    }
-
-    [Fact]
     public void StateResetsMakeEveryBlockStartAfreshAndOnlyThen()
     {
         // with the state reset every 8 steps, a block whose latents repeat the first block's gets the first block's
         // probabilities; without resets the carried state changes them
         using var scope = NewScope();
         ManualSeed(17);
-        using var model = new VariationalSsm(latent: 3, width: 6, state: 5, layers: 2, chunk: 8, dtype: DType.Float64);
+        using var model = ChunkedFloat64Model();
         var block = Tensor.RandN([4, 8, 3], DType.Float64);
         var z = Tensor.Cat([block, Tensor.RandN([4, 8, 3], DType.Float64), block], 1);                  // blocks 0 and 2 equal
         var u = Tensor.Rand([4, 24], DType.Float64);
